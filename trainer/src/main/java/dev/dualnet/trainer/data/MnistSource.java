@@ -1,0 +1,125 @@
+package dev.dualnet.trainer.data;
+
+import dev.dualnet.trainer.util.Sha256;
+import dev.dualnet.trainer.util.UserException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where the MNIST files come from: either the user's own four IDX files, or the official release
+ * kept in a cache directory, fetched on first use and verified by SHA-256 on every load.
+ */
+public final class MnistSource {
+    /** Environment variable that moves the cache directory. */
+    public static final String DATA_DIR_ENV = "DUALNET_DATA_DIR";
+
+    private static final Logger LOG = LoggerFactory.getLogger(MnistSource.class);
+
+    private final Path cacheDir;
+    private final Map<MnistFile, Path> userFiles;
+    private final MnistFetcher fetcher;
+
+    private MnistSource(Path cacheDir, Map<MnistFile, Path> userFiles, MnistFetcher fetcher) {
+        this.cacheDir = cacheDir;
+        this.userFiles = userFiles;
+        this.fetcher = fetcher;
+    }
+
+    /** The official release, cached in {@code cacheDir} and fetched there by {@code fetcher} when absent. */
+    public static MnistSource cached(Path cacheDir, MnistFetcher fetcher) {
+        return new MnistSource(cacheDir, Map.of(), fetcher);
+    }
+
+    /** The user's own files, one per {@link MnistFile}; checksums are recorded, not enforced. */
+    public static MnistSource userFiles(Map<MnistFile, Path> files) {
+        if (files.size() != MnistFile.values().length) {
+            throw new UserException("own MNIST files need all four of --train-images, --train-labels, "
+                    + "--test-images and --test-labels; got " + files.size());
+        }
+        return new MnistSource(null, new EnumMap<>(files), null);
+    }
+
+    /**
+     * The default cache directory: {@code $DUALNET_DATA_DIR}, else {@code $XDG_CACHE_HOME/dualnet/mnist},
+     * else {@code ~/.cache/dualnet/mnist}.
+     */
+    public static Path defaultCacheDir(Map<String, String> env) {
+        String override = env.get(DATA_DIR_ENV);
+        if (override != null && !override.isBlank()) {
+            return Path.of(override);
+        }
+        String xdg = env.get("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("dualnet").resolve("mnist");
+    }
+
+    /**
+     * Loads both splits, fetching the official files first if the cache lacks them.
+     *
+     * @throws UserException when a file is missing, corrupt, fails its checksum, or the splits disagree
+     */
+    public MnistData load() {
+        Map<MnistFile, Path> files = userFiles.isEmpty() ? officialFiles() : userFiles;
+        Map<String, String> checksums = new LinkedHashMap<>();
+        for (MnistFile file : MnistFile.values()) {
+            Path path = files.get(file);
+            checksums.put(path.toAbsolutePath().toString(), checksum(path));
+        }
+        MnistSplit train = split(files.get(MnistFile.TRAIN_IMAGES), files.get(MnistFile.TRAIN_LABELS));
+        MnistSplit test = split(files.get(MnistFile.TEST_IMAGES), files.get(MnistFile.TEST_LABELS));
+        LOG.info("MNIST: {} training and {} test images", train.size(), test.size());
+        return new MnistData(train, test, checksums);
+    }
+
+    /** Makes sure the cache holds the verified official files and returns their paths. */
+    public Map<MnistFile, Path> officialFiles() {
+        if (cacheDir == null) {
+            throw new IllegalStateException("a source of the user's own files has no cache");
+        }
+        if (!Files.isDirectory(cacheDir)) {
+            LOG.info("MNIST not cached in {}; fetching it", cacheDir);
+            fetcher.fetchInto(cacheDir);
+        }
+        Map<MnistFile, Path> files = new EnumMap<>(MnistFile.class);
+        for (MnistFile file : MnistFile.values()) {
+            Path path = cacheDir.resolve(file.fileName());
+            if (!Files.isRegularFile(path)) {
+                throw new UserException(path + ": missing from the MNIST cache; delete " + cacheDir + " to fetch it again");
+            }
+            String actual = checksum(path);
+            if (!actual.equals(file.sha256())) {
+                throw new UserException(path + ": SHA-256 " + actual + ", expected " + file.sha256()
+                        + "; delete " + cacheDir + " to fetch it again");
+            }
+            files.put(file, path);
+        }
+        return files;
+    }
+
+    private static MnistSplit split(Path imageFile, Path labelFile) {
+        MnistImages images = IdxReader.readImages(imageFile);
+        MnistLabels labels = IdxReader.readLabels(labelFile);
+        if (images.count() != labels.count()) {
+            throw new UserException(labelFile + ": " + labels.count() + " labels, expected " + images.count()
+                    + " to match the images in " + imageFile);
+        }
+        return new MnistSplit(images, labels);
+    }
+
+    private static String checksum(Path path) {
+        if (!Files.isRegularFile(path)) {
+            throw new UserException(path + ": file not found");
+        }
+        try {
+            return Sha256.of(path);
+        } catch (IOException e) {
+            throw new UserException(path + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+}

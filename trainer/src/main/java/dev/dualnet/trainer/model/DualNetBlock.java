@@ -1,0 +1,113 @@
+package dev.dualnet.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * The two-input, two-output wiring shared by every preset.
+ *
+ * <pre>
+ * image  [N,1,28,28] -> image trunk   -> [N,A] \
+ *                                               concat [N,A+B] -> joint -> [N,C] -> digit head -> [N,10]
+ * number [N] int64   -> number branch -> [N,B] /                                 \-> sum head   -> [N,19]
+ * </pre>
+ *
+ * Outputs are logits; softmax belongs to the loss during training and to the exported graph at
+ * inference. The five parts are child blocks named {@value #IMAGE}, {@value #NUMBER},
+ * {@value #JOINT}, {@value #DIGIT} and {@value #SUM}, which also name their parameters.
+ */
+public final class DualNetBlock extends AbstractBlock {
+    public static final String IMAGE = "image";
+    public static final String NUMBER = "number";
+    public static final String JOINT = "joint";
+    public static final String DIGIT = "digit";
+    public static final String SUM = "sum";
+
+    /** The concatenation axis of the image and number features. */
+    public static final int CONCAT_AXIS = 1;
+
+    private static final byte VERSION = 1;
+
+    private final Block imageTrunk;
+    private final Block numberBranch;
+    private final Block joint;
+    private final Block digitHead;
+    private final Block sumHead;
+
+    public DualNetBlock(Block imageTrunk, Block numberBranch, Block joint, Block digitHead, Block sumHead) {
+        super(VERSION);
+        this.imageTrunk = addChildBlock(IMAGE, imageTrunk);
+        this.numberBranch = addChildBlock(NUMBER, numberBranch);
+        this.joint = addChildBlock(JOINT, joint);
+        this.digitHead = addChildBlock(DIGIT, digitHead);
+        this.sumHead = addChildBlock(SUM, sumHead);
+    }
+
+    public Block getImageTrunk() {
+        return imageTrunk;
+    }
+
+    public Block getNumberBranch() {
+        return numberBranch;
+    }
+
+    public Block getJoint() {
+        return joint;
+    }
+
+    public Block getDigitHead() {
+        return digitHead;
+    }
+
+    public Block getSumHead() {
+        return sumHead;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        if (inputs.size() != 2) {
+            throw new IllegalArgumentException("expected two inputs (image, number), got " + inputs.size());
+        }
+        NDArray imageFeatures = imageTrunk.forward(ps, new NDList(inputs.get(0)), training).singletonOrThrow();
+        NDArray numberFeatures = numberBranch.forward(ps, new NDList(inputs.get(1)), training).singletonOrThrow();
+        NDArray joined = NDArrays.concat(new NDList(imageFeatures, numberFeatures), CONCAT_AXIS);
+        NDList shared = joint.forward(ps, new NDList(joined), training);
+        NDArray digit = digitHead.forward(ps, shared, training).singletonOrThrow();
+        NDArray sum = sumHead.forward(ps, shared, training).singletonOrThrow();
+        return new NDList(digit, sum);
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        imageTrunk.initialize(manager, dataType, inputShapes[0]);
+        numberBranch.initialize(manager, dataType, inputShapes[1]);
+        Shape joined = joinedShape(inputShapes);
+        joint.initialize(manager, dataType, joined);
+        Shape shared = joint.getOutputShapes(new Shape[] {joined})[0];
+        digitHead.initialize(manager, dataType, shared);
+        sumHead.initialize(manager, dataType, shared);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape shared = joint.getOutputShapes(new Shape[] {joinedShape(inputShapes)})[0];
+        return new Shape[] {
+            digitHead.getOutputShapes(new Shape[] {shared})[0], sumHead.getOutputShapes(new Shape[] {shared})[0]
+        };
+    }
+
+    private Shape joinedShape(Shape[] inputShapes) {
+        Shape image = imageTrunk.getOutputShapes(new Shape[] {inputShapes[0]})[0];
+        Shape number = numberBranch.getOutputShapes(new Shape[] {inputShapes[1]})[0];
+        return new Shape(image.get(0), image.get(1) + number.get(1));
+    }
+}

@@ -1,0 +1,129 @@
+package dev.dualnet.trainer.model;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.util.PairList;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+
+/**
+ * A {@link DualNetBlock} with its parameters, living in its own native memory scope on one device.
+ * Close it to free that memory.
+ */
+public final class DualNetModel implements AutoCloseable {
+    private final Preset preset;
+    private final NDManager manager;
+    private final DualNetBlock block;
+    private final ParameterStore parameterStore;
+
+    private DualNetModel(Preset preset, NDManager manager, DualNetBlock block) {
+        this.preset = preset;
+        this.manager = manager;
+        this.block = block;
+        this.parameterStore = new ParameterStore(manager, false);
+    }
+
+    /**
+     * Builds a preset's network on a device and initialises its weights from the engine's generator,
+     * which the caller seeds: He-uniform weights (suited to ReLU), zero biases.
+     */
+    public static DualNetModel create(Preset preset, Device device) {
+        NDManager manager = Engine.getEngine("PyTorch").newBaseManager(device);
+        try {
+            DualNetBlock block = preset.build();
+            block.setInitializer(
+                    new XavierInitializer(XavierInitializer.RandomType.UNIFORM, XavierInitializer.FactorType.IN, 6),
+                    Parameter.Type.WEIGHT);
+            block.initialize(manager, DataType.FLOAT32, Preset.IMAGE_SHAPE, Preset.NUMBER_SHAPE);
+            for (Parameter parameter : block.getParameters().values()) {
+                if (parameter.requiresGradient()) {
+                    parameter.getArray().setRequiresGradient(true);
+                }
+            }
+            return new DualNetModel(preset, manager, block);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    public Preset preset() {
+        return preset;
+    }
+
+    public DualNetBlock block() {
+        return block;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /** Parameters by their path in the block tree, in a stable order. */
+    public PairList<String, Parameter> parameters() {
+        return block.getParameters();
+    }
+
+    /** Number of trainable scalars. */
+    public long parameterCount() {
+        long total = 0;
+        for (Parameter parameter : block.getParameters().values()) {
+            if (parameter.requiresGradient()) {
+                total += parameter.getArray().size();
+            }
+        }
+        return total;
+    }
+
+    /**
+     * Runs the network.
+     *
+     * @param inputs image float32 [N,1,28,28] and number int64 [N]
+     * @param training true to use batch statistics and record the graph for gradients
+     * @return digit logits [N,10] and sum logits [N,19]
+     */
+    public NDList forward(NDList inputs, boolean training) {
+        return block.forward(parameterStore, inputs, training);
+    }
+
+    /**
+     * Writes all parameters, batch-norm running statistics included, in DJL's parameter format.
+     *
+     * @throws IOException if the stream fails
+     */
+    public void saveParameters(DataOutputStream out) throws IOException {
+        block.saveParameters(out);
+    }
+
+    /**
+     * Replaces all parameters with ones written by {@link #saveParameters}.
+     *
+     * @throws IOException if the stream fails
+     * @throws MalformedModelException if the data does not fit this preset's structure
+     */
+    public void loadParameters(DataInputStream in) throws IOException, MalformedModelException {
+        block.loadParameters(manager, in);
+        for (Parameter parameter : block.getParameters().values()) {
+            if (parameter.requiresGradient()) {
+                parameter.getArray().setRequiresGradient(true);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,53 @@
+package dev.dualnet.trainer.report;
+
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A live progress bar over one epoch's samples, showing loss, running accuracies and speed. On a
+ * terminal it redraws in place; without one (CI, redirected output) it logs a line every few
+ * seconds instead of flooding the log.
+ */
+public final class EpochProgress implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EpochProgress.class);
+    private static final int TERMINAL_REFRESH_MS = 200;
+    private static final int LOG_REFRESH_MS = 10_000;
+
+    private final ProgressBar bar;
+
+    public EpochProgress(int epoch, int epochs, long samples) {
+        ProgressBarBuilder builder = new ProgressBarBuilder()
+                .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs))
+                .setInitialMax(samples)
+                .setUnit(" samples", 1)
+                .showSpeed()
+                .setSpeedUnit(ChronoUnit.SECONDS)
+                .setMaxRenderedLength(140);
+        if (System.console() != null) {
+            builder.setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(TERMINAL_REFRESH_MS);
+        } else {
+            builder.setStyle(ProgressBarStyle.ASCII)
+                    .setUpdateIntervalMillis(LOG_REFRESH_MS)
+                    .setConsumer(new DelegatingProgressBarConsumer(LOG::info, 140));
+        }
+        bar = builder.build();
+    }
+
+    /** Advances by one batch and updates the running figures. */
+    public void step(int samples, double meanLoss, double digitAccuracy, double sumAccuracy) {
+        bar.stepBy(samples);
+        bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f digit %.2f%% sum %.2f%%",
+                meanLoss, 100 * digitAccuracy, 100 * sumAccuracy));
+    }
+
+    @Override
+    public void close() {
+        bar.close();
+    }
+}

@@ -1,0 +1,196 @@
+package dev.dualnet.trainer.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.util.PairList;
+import dev.dualnet.trainer.data.DualSamples;
+import dev.dualnet.trainer.data.MnistData;
+import dev.dualnet.trainer.model.DualNetModel;
+import dev.dualnet.trainer.report.EpochProgress;
+import dev.dualnet.trainer.report.RunRecorder;
+import dev.dualnet.trainer.util.UserException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains a preset on MNIST pairs epoch by epoch, evaluating on the test pairs, writing metrics
+ * and a checkpoint after every epoch, and able to continue from that checkpoint.
+ */
+public final class TrainingRun {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
+    private static final int EVAL_BATCH = 1000;
+    /** Keeps the engine's generator stream apart from the data stream of the same epoch. */
+    private static final long ENGINE_SEED_SALT = 0x5DEECE66DL;
+
+    private final TrainingConfig config;
+    private final MnistData data;
+    private final RunRecorder recorder;
+    private final Checkpoint resumeFrom;
+
+    private TrainingRun(TrainingConfig config, MnistData data, Path runDir, Checkpoint resumeFrom) {
+        this.config = config;
+        this.data = data;
+        this.recorder = new RunRecorder(runDir);
+        this.resumeFrom = resumeFrom;
+    }
+
+    /** A new run writing into {@code runDir}. */
+    public static TrainingRun fresh(TrainingConfig config, MnistData data, Path runDir) {
+        return new TrainingRun(config, data, runDir, null);
+    }
+
+    /**
+     * Continues the run in {@code runDir} from its last checkpoint, with the configuration saved there.
+     *
+     * @throws UserException if there is no checkpoint, or the data differs from the run's
+     */
+    public static TrainingRun resume(Path runDir, MnistData data) {
+        Checkpoint checkpoint = Checkpoint.read(runDir);
+        Map<String, String> saved = checkpoint.state().dataChecksums();
+        if (!List.copyOf(new java.util.TreeSet<>(saved.values()))
+                .equals(List.copyOf(new java.util.TreeSet<>(data.checksums().values())))) {
+            throw new UserException(runDir + ": the run was trained on data with checksums " + saved.values()
+                    + " but the data given now has " + data.checksums().values() + "; resume needs the same files");
+        }
+        return new TrainingRun(checkpoint.state().config(), data, runDir, checkpoint);
+    }
+
+    public TrainingConfig config() {
+        return config;
+    }
+
+    public Path runDir() {
+        return recorder.runDir();
+    }
+
+    /**
+     * Trains the remaining epochs.
+     *
+     * @return metrics of every epoch of the run, resumed ones included
+     * @throws IOException if a checkpoint or record cannot be written
+     */
+    public List<EpochMetrics> run() throws IOException {
+        Engine engine = Engine.getEngine("PyTorch");
+        Device device = Devices.resolve(config.device(), engine);
+        DualSamples train = new DualSamples(limit(data.train(), config.trainLimit()));
+        DualSamples test = new DualSamples(limit(data.test(), config.testLimit()));
+        Evaluator evaluator = new Evaluator(test, test.fixedPlan(config.testSeed()), EVAL_BATCH);
+
+        engine.setRandomSeed((int) config.seed());
+        try (DualNetModel model = DualNetModel.create(config.presetValue(), device)) {
+            AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(config.weightDecay());
+            List<EpochMetrics> history = new ArrayList<>();
+            int firstEpoch = 1;
+            if (resumeFrom != null) {
+                resumeFrom.restoreParameters(model);
+                resumeFrom.restoreOptimizer(optimizer, model);
+                history.addAll(resumeFrom.state().history());
+                firstEpoch = resumeFrom.state().epoch() + 1;
+                LOG.info("Resuming {} after epoch {} (step {})", runDir(), resumeFrom.state().epoch(), optimizer.step());
+            }
+            LOG.info("Training preset '{}' ({} parameters) on {} with {} thread(s), engine {} {}",
+                    config.preset(), model.parameterCount(), device, config.threads(), engine.getEngineName(),
+                    engine.getVersion());
+            recorder.writeRun(config, data.checksums(), environment(engine, device), train.size(), test.size());
+
+            long stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
+            long totalSteps = stepsPerEpoch * config.epochs();
+            for (int epoch = firstEpoch; epoch <= config.epochs(); epoch++) {
+                LOG.info("Starting epoch {}/{}", epoch, config.epochs());
+                engine.setRandomSeed((int) DualSamples.epochSeed(config.seed() ^ ENGINE_SEED_SALT, epoch));
+                DualSamples.Plan plan = train.trainingPlan(DualSamples.epochSeed(config.seed(), epoch));
+                EpochMetrics metrics = trainEpoch(model, optimizer, train, plan, epoch, totalSteps, evaluator);
+                history.add(metrics);
+                CheckpointState state = new CheckpointState(CheckpointState.FORMAT, epoch, optimizer.step(), config,
+                        rngFor(epoch + 1), history, data.checksums(), train.size(), test.size());
+                Checkpoint.capture(state, model, optimizer).write(runDir().resolve(Checkpoint.FILE_NAME));
+                recorder.writeMetrics(history);
+                LOG.info(String.format(java.util.Locale.ROOT,
+                        "epoch %d/%d: test digit %.2f%%, sum %.2f%%, both %.2f%%, loss %.4f; %.0f samples/s, %.1f s",
+                        epoch, config.epochs(), 100 * metrics.testDigitAccuracy(), 100 * metrics.testSumAccuracy(),
+                        100 * metrics.testBothAccuracy(), metrics.testLoss(), metrics.samplesPerSecond(),
+                        metrics.trainSeconds()));
+            }
+            return history;
+        }
+    }
+
+    private EpochMetrics trainEpoch(DualNetModel model, AdamOptimizer optimizer, DualSamples train,
+            DualSamples.Plan plan, int epoch, long totalSteps, Evaluator evaluator) {
+        PairList<String, Parameter> parameters = model.parameters();
+        Engine engine = Engine.getEngine("PyTorch");
+        DualSamples.Batch batch = new DualSamples.Batch(config.batchSize(), 28 * 28);
+        double lossSum = 0;
+        long digitRight = 0;
+        long sumRight = 0;
+        int seen = 0;
+        float learningRate = config.learningRate();
+        long start = System.nanoTime();
+        try (EpochProgress progress = new EpochProgress(epoch, config.epochs(), train.size())) {
+            for (int from = 0; from < train.size(); from += config.batchSize()) {
+                batch.resize(Math.min(config.batchSize(), train.size() - from));
+                train.fill(plan, from, batch);
+                learningRate = config.scheduleValue().rate(config.learningRate(), optimizer.step(), totalSteps);
+                try (NDManager scope = model.manager().newSubManager()) {
+                    BatchTensors tensors = BatchTensors.of(batch, scope);
+                    NDList out;
+                    float loss;
+                    try (GradientCollector collector = engine.newGradientCollector()) {
+                        out = model.forward(tensors.inputs(), true);
+                        NDArray lossArray = DualLoss.of(out.get(0), out.get(1), tensors.digits(), tensors.sums());
+                        collector.backward(lossArray);
+                        loss = lossArray.getFloat();
+                    }
+                    optimizer.update(parameters, learningRate);
+                    long[] digitPred = out.get(0).argMax(1).toLongArray();
+                    long[] sumPred = out.get(1).argMax(1).toLongArray();
+                    for (int i = 0; i < batch.size(); i++) {
+                        digitRight += digitPred[i] == batch.digits()[i] ? 1 : 0;
+                        sumRight += sumPred[i] == batch.sums()[i] ? 1 : 0;
+                    }
+                    lossSum += (double) loss * batch.size();
+                }
+                seen += batch.size();
+                progress.step(batch.size(), lossSum / seen, (double) digitRight / seen, (double) sumRight / seen);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Evaluation test = evaluator.evaluate(model);
+        return new EpochMetrics(epoch, lossSum / seen, (double) digitRight / seen, (double) sumRight / seen,
+                test.loss(), test.digitAccuracy(), test.sumAccuracy(), test.bothAccuracy(), learningRate, seconds,
+                seen / seconds);
+    }
+
+    private CheckpointState.RngState rngFor(int epoch) {
+        return new CheckpointState.RngState(epoch, DualSamples.epochSeed(config.seed(), epoch),
+                DualSamples.epochSeed(config.seed() ^ ENGINE_SEED_SALT, epoch));
+    }
+
+    private static dev.dualnet.trainer.data.MnistSplit limit(dev.dualnet.trainer.data.MnistSplit split, int limit) {
+        return limit > 0 ? split.head(limit) : split;
+    }
+
+    private Map<String, Object> environment(Engine engine, Device device) {
+        Map<String, Object> env = new LinkedHashMap<>();
+        env.put("engine", engine.getEngineName());
+        env.put("engineVersion", engine.getVersion());
+        env.put("djlVersion", Engine.getDjlVersion());
+        env.put("device", device.toString());
+        env.put("threads", config.threads());
+        env.put("java", System.getProperty("java.version"));
+        env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        env.put("availableProcessors", Runtime.getRuntime().availableProcessors());
+        return env;
+    }
+}

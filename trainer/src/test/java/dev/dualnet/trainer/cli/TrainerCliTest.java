@@ -1,0 +1,66 @@
+package dev.dualnet.trainer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dualnet.trainer.testing.IdxFiles;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class TrainerCliTest {
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cli = TrainerCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void helpListsCommandsAndOptions() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("train", "data");
+        assertThat(run("train", "--help")).isZero();
+        assertThat(out.toString()).contains("--preset", "--resume", "--threads", "--device", "--data-dir");
+    }
+
+    @Test
+    void unknownPresetIsOneClearLineAndExitTwo() {
+        assertThat(run("train", "--preset", "huge", "--train-images", "a", "--train-labels", "b",
+                "--test-images", "c", "--test-labels", "d")).isEqualTo(2);
+        assertThat(err.toString()).startsWith("error: ").doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void badIdxFileNamesTheFileAndWhatWasExpected() throws Exception {
+        Path images = IdxFiles.write(dir.resolve("images"), IdxFiles.labels(10));
+        Path labels = IdxFiles.write(dir.resolve("labels"), IdxFiles.labels(10));
+        assertThat(run("train", "--train-images", images.toString(), "--train-labels", labels.toString(),
+                "--test-images", images.toString(), "--test-labels", labels.toString())).isEqualTo(2);
+        assertThat(err.toString().strip())
+                .isEqualTo("error: " + images + ": magic number 0x00000801, expected 0x00000803 for an IDX image file");
+    }
+
+    @Test
+    void missingNpmIsAClearErrorAndLeavesNoCache() {
+        Path cache = dir.resolve("cache");
+        assertThat(run("data", "--data-dir", cache.toString(), "--npm", dir.resolve("nonexistent").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).startsWith("error: npm not found");
+        assertThat(cache).doesNotExist();
+    }
+
+    @Test
+    void invalidOptionValueIsRejected() {
+        assertThat(run("train", "--epochs", "zero")).isEqualTo(2);
+        assertThat(err.toString()).contains("--epochs");
+    }
+}

@@ -1,0 +1,64 @@
+package dev.dualnet.trainer.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dualnet.trainer.testing.RealMnist;
+import dev.dualnet.trainer.testing.TrainerProcess;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A run killed with SIGKILL during epoch 3 and resumed ends with the same bits as a run that was
+ * never stopped: weights, optimizer state and test metrics.
+ */
+class ResumeTest {
+    private static final List<String> RUN = List.of("train", "--preset", "seed", "--epochs", "4",
+            "--train-limit", "8000", "--test-limit", "500", "--batch-size", "64", "--threads", "1",
+            "--seed", "1234");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void killedDuringEpochThreeAndResumedMatchesAnUninterruptedRunBitForBit() throws Exception {
+        RealMnist.data();
+        Path straight = dir.resolve("straight");
+        Path killed = dir.resolve("killed");
+
+        assertThat(TrainerProcess.run(withRunDir(straight), 300)).isZero();
+
+        try (TrainerProcess trainer = TrainerProcess.start(withRunDir(killed))) {
+            assertThat(trainer.awaitLine("Starting epoch 3/4", 300)).as(trainer.log()).isTrue();
+            Thread.sleep(300);
+            trainer.kill();
+        }
+        CheckpointState afterKill = Checkpoint.read(killed).state();
+        assertThat(afterKill.epoch()).as("the kill must land inside epoch 3").isEqualTo(2);
+
+        assertThat(TrainerProcess.run(List.of("train", "--resume", killed.toString()), 300)).isZero();
+
+        Checkpoint expected = Checkpoint.read(straight);
+        Checkpoint actual = Checkpoint.read(killed);
+        assertThat(actual.state().epoch()).isEqualTo(4);
+        assertThat(actual.state().step()).isEqualTo(expected.state().step());
+        assertThat(actual.parameters()).isEqualTo(expected.parameters());
+        assertThat(actual.optimizer()).isEqualTo(expected.optimizer());
+        for (int i = 0; i < 4; i++) {
+            EpochMetrics e = expected.state().history().get(i);
+            EpochMetrics a = actual.state().history().get(i);
+            assertThat(a.trainLoss()).isEqualTo(e.trainLoss());
+            assertThat(a.testLoss()).isEqualTo(e.testLoss());
+            assertThat(a.testBothAccuracy()).isEqualTo(e.testBothAccuracy());
+        }
+    }
+
+    private static List<String> withRunDir(Path runDir) {
+        List<String> args = new ArrayList<>(RUN);
+        args.add("--run-dir");
+        args.add(runDir.toString());
+        return args;
+    }
+}
