@@ -67,15 +67,19 @@ public final class IdxReader {
     }
 
     private static void checkHeader(Path file, ByteBuffer data, int expectedMagic, String kind, int headerBytes) {
-        if (data.remaining() < headerBytes) {
-            throw new UserException(file + ": " + data.remaining() + " bytes is too short for an IDX " + kind
-                    + " file header of " + headerBytes + " bytes");
+        if (data.remaining() < Integer.BYTES) {
+            throw new UserException(file + ": " + data.remaining() + " bytes is too short for an IDX " + kind + " file");
         }
-        int magic = data.getInt();
+        int magic = data.getInt(0);
         if (magic != expectedMagic) {
             throw new UserException(String.format(
                     "%s: magic number 0x%08x, expected 0x%08x for an IDX %s file", file, magic, expectedMagic, kind));
         }
+        if (data.remaining() < headerBytes) {
+            throw new UserException(file + ": " + data.remaining() + " bytes is too short for an IDX " + kind
+                    + " file header of " + headerBytes + " bytes");
+        }
+        data.getInt();
     }
 
     private static byte[] payload(Path file, ByteBuffer data, long expectedBytes) {

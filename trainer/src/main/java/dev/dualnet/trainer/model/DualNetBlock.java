@@ -20,7 +20,11 @@ import ai.djl.util.PairList;
  * number [N] int64   -> number branch -> [N,B] /                                 \-> sum head   -> [N,19]
  * </pre>
  *
- * Outputs are logits; softmax belongs to the loss during training and to the exported graph at
+ * What the sum head reads is set by {@link SumInput}: the joint features (as above), or the
+ * pairwise products of the digit probabilities with the one-hot number, which lets a single linear
+ * layer learn addition as a lookup table.
+ *
+ * <p>Outputs are logits; softmax belongs to the loss during training and to the exported graph at
  * inference. The five parts are child blocks named {@value #IMAGE}, {@value #NUMBER},
  * {@value #JOINT}, {@value #DIGIT} and {@value #SUM}, which also name their parameters.
  */
@@ -36,14 +40,29 @@ public final class DualNetBlock extends AbstractBlock {
 
     private static final byte VERSION = 1;
 
+    /** What the sum head reads. */
+    public enum SumInput {
+        /** The joint features, like the digit head. */
+        JOINT_FEATURES,
+        /**
+         * The outer product of softmax(digit logits) [N,10] and one-hot(number) [N,10], flattened to
+         * [N,100] with index {@code digit * 10 + number}: feature (d, n) is P(digit = d) when the
+         * number is n, else 0.
+         */
+        DIGIT_NUMBER_PAIRS
+    }
+
     private final Block imageTrunk;
     private final Block numberBranch;
     private final Block joint;
     private final Block digitHead;
     private final Block sumHead;
+    private final SumInput sumInput;
 
-    public DualNetBlock(Block imageTrunk, Block numberBranch, Block joint, Block digitHead, Block sumHead) {
+    public DualNetBlock(Block imageTrunk, Block numberBranch, Block joint, Block digitHead, Block sumHead,
+            SumInput sumInput) {
         super(VERSION);
+        this.sumInput = sumInput;
         this.imageTrunk = addChildBlock(IMAGE, imageTrunk);
         this.numberBranch = addChildBlock(NUMBER, numberBranch);
         this.joint = addChildBlock(JOINT, joint);
@@ -71,6 +90,10 @@ public final class DualNetBlock extends AbstractBlock {
         return sumHead;
     }
 
+    public SumInput getSumInput() {
+        return sumInput;
+    }
+
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
@@ -82,8 +105,24 @@ public final class DualNetBlock extends AbstractBlock {
         NDArray joined = NDArrays.concat(new NDList(imageFeatures, numberFeatures), CONCAT_AXIS);
         NDList shared = joint.forward(ps, new NDList(joined), training);
         NDArray digit = digitHead.forward(ps, shared, training).singletonOrThrow();
-        NDArray sum = sumHead.forward(ps, shared, training).singletonOrThrow();
+        NDList sumFeatures = sumInput == SumInput.JOINT_FEATURES
+                ? shared
+                : new NDList(digitNumberPairs(digit, inputs.get(1)));
+        NDArray sum = sumHead.forward(ps, sumFeatures, training).singletonOrThrow();
         return new NDList(digit, sum);
+    }
+
+    private static NDArray digitNumberPairs(NDArray digitLogits, NDArray number) {
+        long n = digitLogits.getShape().get(0);
+        NDArray digitProbabilities = digitLogits.softmax(1).reshape(n, Preset.DIGIT_CLASSES, 1);
+        NDArray numberOneHot = number.oneHot(Preset.NUMBER_CLASSES, DataType.FLOAT32).reshape(n, 1, Preset.NUMBER_CLASSES);
+        return digitProbabilities.mul(numberOneHot).reshape(n, (long) Preset.DIGIT_CLASSES * Preset.NUMBER_CLASSES);
+    }
+
+    private Shape sumFeatureShape(Shape shared) {
+        return sumInput == SumInput.JOINT_FEATURES
+                ? shared
+                : new Shape(shared.get(0), (long) Preset.DIGIT_CLASSES * Preset.NUMBER_CLASSES);
     }
 
     @Override
@@ -94,14 +133,15 @@ public final class DualNetBlock extends AbstractBlock {
         joint.initialize(manager, dataType, joined);
         Shape shared = joint.getOutputShapes(new Shape[] {joined})[0];
         digitHead.initialize(manager, dataType, shared);
-        sumHead.initialize(manager, dataType, shared);
+        sumHead.initialize(manager, dataType, sumFeatureShape(shared));
     }
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         Shape shared = joint.getOutputShapes(new Shape[] {joinedShape(inputShapes)})[0];
         return new Shape[] {
-            digitHead.getOutputShapes(new Shape[] {shared})[0], sumHead.getOutputShapes(new Shape[] {shared})[0]
+            digitHead.getOutputShapes(new Shape[] {shared})[0],
+            sumHead.getOutputShapes(new Shape[] {sumFeatureShape(shared)})[0]
         };
     }
 

@@ -33,7 +33,7 @@ class TrainingRunTest {
 
     @BeforeAll
     static void train() throws Exception {
-        TrainingConfig config = new TrainingConfig("default", 2, 64, 3e-3f, "onecycle", 0f, 5, 6, 1, "auto",
+        TrainingConfig config = new TrainingConfig("default", 2, 64, 3e-3f, "onecycle", 0f, 5, 6, 2, "auto",
                 4000, 1000);
         history = TrainingRun.fresh(config, RealMnist.data(), dir.resolve("run")).run();
     }

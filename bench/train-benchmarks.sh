@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Trainer benchmarks on the full MNIST data; prints the figures BENCHMARKS.md reports.
+#
+#   bench/train-benchmarks.sh [default|seed|all] [OUT_DIR]
+#
+# default: the default preset as the main job trains it; reports test accuracies and total training
+#          wall time (evaluation and checkpointing excluded), against the 5-minute budget.
+# seed:    the seed preset at batch 64 for 10 epochs; reports the median training throughput over
+#          epochs and the final accuracies.
+# Each run also reports how much CPU time the hypervisor stole while it ran (the 'st' column of
+# top): on shared virtual machines this alone can halve throughput, so read the figures with it.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+which=${1:-all}
+out=${2:-$root/runs/bench}
+mkdir -p "$out"
+
+cpu_counters() { awk '/^cpu /{t=0; for(i=2;i<=NF;i++) t+=$i; print t, $9}' /proc/stat; }
+
+summarise() { # run_dir label
+  local csv="$1/metrics.csv"
+  local median
+  median=$(tail -n +2 "$csv" | cut -d, -f11 | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}')
+  awk -F, -v label="$2" -v med="$median" 'NR>1 { n++; secs+=$10; d=$6; s=$7; b=$8 }
+    END {
+      printf "%-8s epochs=%d  train_wall_s=%.1f  median_samples_per_s=%.0f  test_digit=%.2f%%  test_sum=%.2f%%  test_both=%.2f%%\n",
+        label, n, secs, med, 100*d, 100*s, 100*b
+    }' "$csv"
+}
+
+run() { # label, dualnet train args...
+  local label=$1; shift
+  local dir="$out/$label"
+  rm -rf "$dir"
+  read -r total0 steal0 < <(cpu_counters)
+  local start=$SECONDS
+  "$root/dualnet" train --run-dir "$dir" "$@" >"$out/$label.log" 2>&1
+  local wall=$((SECONDS - start))
+  read -r total1 steal1 < <(cpu_counters)
+  summarise "$dir" "$label"
+  awk -v d="$((steal1 - steal0))" -v t="$((total1 - total0))" -v w="$wall" \
+    'BEGIN { printf "%-8s process_wall_s=%d  cpu_stolen_by_hypervisor=%.1f%%\n", "", w, (t>0 ? 100*d/t : 0) }'
+}
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+"$root/dualnet" data >/dev/null 2>&1
+case "$which" in
+  default) run default --preset default ;;
+  seed) run seed --preset seed --batch-size 64 --epochs 10 ;;
+  all)
+    run default --preset default
+    run seed --preset seed --batch-size 64 --epochs 10
+    ;;
+  *) echo "usage: $0 [default|seed|all] [OUT_DIR]" >&2; exit 2 ;;
+esac
