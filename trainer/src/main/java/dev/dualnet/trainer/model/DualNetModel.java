@@ -43,11 +43,7 @@ public final class DualNetModel implements AutoCloseable {
                     new XavierInitializer(XavierInitializer.RandomType.UNIFORM, XavierInitializer.FactorType.IN, 6),
                     Parameter.Type.WEIGHT);
             block.initialize(manager, DataType.FLOAT32, Preset.IMAGE_SHAPE, Preset.NUMBER_SHAPE);
-            for (Parameter parameter : block.getParameters().values()) {
-                if (parameter.requiresGradient()) {
-                    parameter.getArray().setRequiresGradient(true);
-                }
-            }
+            attachGradients(block);
             return new DualNetModel(preset, manager, block);
         } catch (RuntimeException e) {
             manager.close();
@@ -115,6 +111,11 @@ public final class DualNetModel implements AutoCloseable {
      */
     public void loadParameters(DataInputStream in) throws IOException, MalformedModelException {
         block.loadParameters(manager, in);
+        attachGradients(block);
+    }
+
+    /** Makes the engine record gradients for every trainable parameter. */
+    private static void attachGradients(DualNetBlock block) {
         for (Parameter parameter : block.getParameters().values()) {
             if (parameter.requiresGradient()) {
                 parameter.getArray().setRequiresGradient(true);

@@ -9,9 +9,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
+import dev.dualnet.trainer.util.EnumIds;
 
 /**
  * The network designs the trainer can build, each with the training settings it was tuned for.
@@ -110,7 +108,7 @@ public enum Preset {
 
     /** The name used on the command line and in run records. */
     public String id() {
-        return name().toLowerCase(Locale.ROOT);
+        return EnumIds.id(this);
     }
 
     /**
@@ -119,13 +117,7 @@ public enum Preset {
      * @throws IllegalArgumentException naming the known presets when none matches
      */
     public static Preset fromId(String id) {
-        for (Preset preset : values()) {
-            if (preset.id().equals(id)) {
-                return preset;
-            }
-        }
-        throw new IllegalArgumentException("unknown preset '" + id + "', expected one of: "
-                + Arrays.stream(values()).map(Preset::id).collect(Collectors.joining(", ")));
+        return EnumIds.parse(Preset.class, id, "preset");
     }
 
     /** Training settings a preset was tuned with. */

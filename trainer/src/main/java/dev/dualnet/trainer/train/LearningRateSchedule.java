@@ -1,8 +1,6 @@
 package dev.dualnet.trainer.train;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
+import dev.dualnet.trainer.util.EnumIds;
 
 /** How the learning rate moves over a run, as a function of the step and the total steps. */
 public enum LearningRateSchedule {
@@ -49,7 +47,7 @@ public enum LearningRateSchedule {
     public abstract float rate(float base, long step, long totalSteps);
 
     public String id() {
-        return name().toLowerCase(Locale.ROOT);
+        return EnumIds.id(this);
     }
 
     /**
@@ -58,13 +56,7 @@ public enum LearningRateSchedule {
      * @throws IllegalArgumentException naming the known schedules when none matches
      */
     public static LearningRateSchedule fromId(String id) {
-        for (LearningRateSchedule schedule : values()) {
-            if (schedule.id().equals(id)) {
-                return schedule;
-            }
-        }
-        throw new IllegalArgumentException("unknown schedule '" + id + "', expected one of: "
-                + Arrays.stream(values()).map(LearningRateSchedule::id).collect(Collectors.joining(", ")));
+        return EnumIds.parse(LearningRateSchedule.class, id, "schedule");
     }
 
     private static double cosine(long step, long steps) {

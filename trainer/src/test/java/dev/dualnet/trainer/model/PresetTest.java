@@ -65,6 +65,18 @@ class PresetTest {
     }
 
     @Test
+    void defaultPresetSumHeadReadsTheHundredDigitNumberPairs() {
+        try (DualNetModel model = DualNetModel.create(Preset.DEFAULT, Device.cpu())) {
+            assertThat(model.block().getSumInput()).isEqualTo(DualNetBlock.SumInput.DIGIT_NUMBER_PAIRS);
+            assertThat(model.parameters().get("04sum_weight").getArray().getShape()).isEqualTo(new Shape(19, 100));
+        }
+        try (DualNetModel model = DualNetModel.create(Preset.SEED, Device.cpu())) {
+            assertThat(model.block().getSumInput()).isEqualTo(DualNetBlock.SumInput.JOINT_FEATURES);
+            assertThat(model.parameters().get("04sum_weight").getArray().getShape()).isEqualTo(new Shape(19, 45));
+        }
+    }
+
+    @Test
     void presetsAreFoundByTheirCommandLineName() {
         assertThat(Preset.fromId("seed")).isEqualTo(Preset.SEED);
         assertThatThrownBy(() -> Preset.fromId("big")).hasMessage("unknown preset 'big', expected one of: seed, default");
