@@ -68,11 +68,11 @@ class PresetTest {
     void defaultPresetSumHeadReadsTheHundredDigitNumberPairs() {
         try (DualNetModel model = DualNetModel.create(Preset.DEFAULT, Device.cpu())) {
             assertThat(model.block().getSumInput()).isEqualTo(DualNetBlock.SumInput.DIGIT_NUMBER_PAIRS);
-            assertThat(model.parameters().get("04sum_weight").getArray().getShape()).isEqualTo(new Shape(19, 100));
+            assertThat(model.parameters().get("05sum_weight").getArray().getShape()).isEqualTo(new Shape(19, 100));
         }
         try (DualNetModel model = DualNetModel.create(Preset.SEED, Device.cpu())) {
             assertThat(model.block().getSumInput()).isEqualTo(DualNetBlock.SumInput.JOINT_FEATURES);
-            assertThat(model.parameters().get("04sum_weight").getArray().getShape()).isEqualTo(new Shape(19, 45));
+            assertThat(model.parameters().get("05sum_weight").getArray().getShape()).isEqualTo(new Shape(19, 45));
         }
     }
 
