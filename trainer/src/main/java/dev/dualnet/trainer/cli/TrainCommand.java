@@ -86,6 +86,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EngineSetup.configure(threads != null ? threads : Runtime.getRuntime().availableProcessors());
+        TrainingConfig fresh = resume == null ? config() : null; // bad options fail before data loads
         MnistData mnist = data.source().load();
         TrainingRun run;
         if (resume != null) {
@@ -96,7 +97,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             EngineSetup.configure(run.config().threads());
         } else {
-            run = TrainingRun.fresh(config(), mnist, runDir != null ? runDir : defaultRunDir());
+            run = TrainingRun.fresh(fresh, mnist, runDir != null ? runDir : defaultRunDir());
         }
         List<EpochMetrics> history = run.run();
         EpochMetrics last = history.get(history.size() - 1);
