@@ -1,0 +1,83 @@
+package dev.dualnet.exporter;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dualnet.exporter.convert.ConverterRegistry;
+import dev.dualnet.exporter.onnx.proto.Onnx.ModelProto;
+import dev.dualnet.exporter.repository.ModelCard;
+import dev.dualnet.exporter.repository.TritonConfig;
+import dev.dualnet.trainer.model.DualNetModel;
+import dev.dualnet.trainer.train.Checkpoint;
+import dev.dualnet.trainer.train.CheckpointState;
+import dev.dualnet.trainer.train.EpochMetrics;
+import dev.dualnet.trainer.train.TrainingConfig;
+import dev.dualnet.trainer.util.AtomicFiles;
+import dev.dualnet.trainer.util.Json;
+import dev.dualnet.trainer.util.Sha256;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Exports a training checkpoint as a model-repository entry:
+ * {@code DIR/1/model.onnx}, {@code DIR/config.pbtxt} and {@code DIR/model_card.json}. Every file
+ * is written atomically.
+ */
+public final class ModelExport {
+    public static final String MODEL_FILE = "model.onnx";
+    public static final String CONFIG_FILE = "config.pbtxt";
+    public static final String CARD_FILE = "model_card.json";
+    public static final int VERSION = 1;
+
+    private final OnnxExporter exporter = new OnnxExporter(ConverterRegistry.standard());
+    private final ObjectMapper json = Json.mapper();
+
+    /** Paths and checksum of what an export wrote. */
+    public record Result(Path entry, Path model, String modelSha256, ModelCard card) {}
+
+    /**
+     * @param checkpoint a run directory or checkpoint file
+     * @param entry the repository entry directory, {@code models/NAME}; its name is the model name
+     * @param maxBatchSize max_batch_size written to config.pbtxt
+     * @throws IOException if writing fails
+     */
+    public Result export(Path checkpoint, Path entry, int maxBatchSize) throws IOException {
+        Checkpoint saved = Checkpoint.read(checkpoint);
+        CheckpointState state = saved.state();
+        TrainingConfig config = state.config();
+        String name = entry.toAbsolutePath().normalize().getFileName().toString();
+        try (DualNetModel model = DualNetModel.create(config.presetValue(), ai.djl.Device.cpu())) {
+            saved.restoreParameters(model);
+            byte[] configJson = json.writeValueAsBytes(config);
+            Map<String, String> metadata = new LinkedHashMap<>();
+            metadata.put("producer", OnnxExporter.PRODUCER + " " + OnnxExporter.PRODUCER_VERSION);
+            metadata.put("preset", config.preset());
+            metadata.put("training_metrics", json.writeValueAsString(last(state)));
+            metadata.put("data_checksums", json.writeValueAsString(state.dataChecksums()));
+            metadata.put("config_sha256", Sha256.of(configJson));
+            metadata.put("config", new String(configJson, java.nio.charset.StandardCharsets.UTF_8));
+            ModelProto onnx = exporter.export(model.block(), name, metadata);
+            byte[] bytes = onnx.toByteArray();
+
+            Path modelFile = entry.resolve(Integer.toString(VERSION)).resolve(MODEL_FILE);
+            AtomicFiles.write(modelFile, out -> out.write(bytes));
+            AtomicFiles.writeString(entry.resolve(CONFIG_FILE), TritonConfig.dualnet(name, maxBatchSize, 100));
+            String modelSha = Sha256.of(bytes);
+            ModelCard card = new ModelCard(name, VERSION, config.preset(), model.parameterCount(), last(state),
+                    state.history(), config, metadata.get("config_sha256"), state.dataChecksums(),
+                    checkpoint.toAbsolutePath().normalize().toString(),
+                    Map.of("file", VERSION + "/" + MODEL_FILE, "opset", OnnxExporter.OPSET,
+                            "irVersion", OnnxExporter.IR_VERSION, "sha256", modelSha),
+                    Map.of(OnnxExporter.IMAGE, "float32 [N,1,28,28], pixels in [0,1]",
+                            OnnxExporter.NUMBER, "int64 [N], 0..9"),
+                    Map.of(OnnxExporter.DIGIT, "float32 [N,10], digit probabilities",
+                            OnnxExporter.SUM, "float32 [N,19], probabilities of digit + number"));
+            AtomicFiles.writeString(entry.resolve(CARD_FILE), Json.writer().writeValueAsString(card));
+            return new Result(entry, modelFile, modelSha, card);
+        }
+    }
+
+    private static EpochMetrics last(CheckpointState state) {
+        return state.history().get(state.history().size() - 1);
+    }
+}

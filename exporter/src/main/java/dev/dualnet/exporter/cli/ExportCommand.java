@@ -1,0 +1,39 @@
+package dev.dualnet.exporter.cli;
+
+import dev.dualnet.exporter.ModelExport;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code dualnet export}: checkpoint to ONNX model-repository entry. */
+@Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Export a trained checkpoint as a standard ONNX model (opset 17) in a Triton-style model "
+                    + "repository entry: OUT/1/model.onnx, OUT/config.pbtxt and OUT/model_card.json.",
+            ""
+        })
+final class ExportCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, paramLabel = "RUN",
+            description = "Run directory (or its checkpoint.zip) to export.")
+    Path checkpoint;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "Repository entry to write, e.g. models/dualnet; its name is the model name.")
+    Path out;
+
+    @Option(names = "--max-batch-size", paramLabel = "N", defaultValue = "256",
+            description = "max_batch_size for config.pbtxt (default: ${DEFAULT-VALUE}).")
+    int maxBatchSize;
+
+    @Override
+    public Integer call() throws Exception {
+        if (maxBatchSize < 1) {
+            throw new IllegalArgumentException("--max-batch-size must be at least 1, got " + maxBatchSize);
+        }
+        ModelExport.Result result = new ModelExport().export(checkpoint, out, maxBatchSize);
+        System.out.printf("Exported %s (preset %s) to %s%n  model.onnx sha256 %s%n", result.card().name(),
+                result.card().preset(), result.model().toAbsolutePath(), result.modelSha256());
+        return 0;
+    }
+}

@@ -1,0 +1,201 @@
+package dev.dualnet.runtime;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The dualnet layer over an {@link OnnxModel}: (image, number) pairs in, digit and sum with their
+ * probabilities out. Inputs are checked in Java before anything reaches ONNX Runtime. Each thread
+ * reuses its own direct input buffers, so steady-state calls allocate no native memory beyond the
+ * session's own. Safe for concurrent use; close it to close the model.
+ */
+public final class DualNetPredictor implements AutoCloseable {
+    public static final String IMAGE = "image";
+    public static final String NUMBER = "number";
+    public static final String DIGIT = "digit";
+    public static final String SUM = "sum";
+    public static final int PIXELS = 28 * 28;
+    public static final int DIGITS = 10;
+    public static final int SUMS = 19;
+    public static final int MAX_NUMBER = 9;
+
+    private final OnnxModel model;
+    private final ThreadLocal<Buffers> buffers = ThreadLocal.withInitial(Buffers::new);
+
+    /**
+     * Wraps a loaded model after checking it has the dualnet interface.
+     *
+     * @throws ModelLoadException if the inputs or outputs are not dualnet's
+     */
+    public DualNetPredictor(OnnxModel model) throws ModelLoadException {
+        this.model = model;
+        require(model, model.inputs().get(IMAGE), ElementType.FP32, new long[] {-1, 1, 28, 28});
+        require(model, model.inputs().get(NUMBER), ElementType.INT64, new long[] {-1});
+        require(model, model.outputs().get(DIGIT), ElementType.FP32, new long[] {-1, DIGITS});
+        require(model, model.outputs().get(SUM), ElementType.FP32, new long[] {-1, SUMS});
+    }
+
+    /**
+     * Loads a dualnet model file or repository entry.
+     *
+     * @throws ModelLoadException if it cannot be loaded or is not a dualnet model
+     */
+    public static DualNetPredictor load(Path path, RuntimeOptions options) throws ModelLoadException {
+        OnnxModel model = OnnxModel.load(path, options);
+        try {
+            return new DualNetPredictor(model);
+        } catch (ModelLoadException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    public OnnxModel model() {
+        return model;
+    }
+
+    /**
+     * Predicts one pair.
+     *
+     * @param image 784 pixels in [0, 1], row-major
+     * @param number 0..9
+     * @throws InvalidInputException if the image or number is out of range
+     */
+    public Prediction predict(float[] image, int number) {
+        return predict(image, new int[] {number}).get(0);
+    }
+
+    /**
+     * Predicts a batch given as one flat array of images.
+     *
+     * @param images {@code numbers.length * 784} pixels in [0, 1], image after image
+     * @param numbers one number 0..9 per image
+     * @throws InvalidInputException if the batch shape, a pixel or a number is wrong
+     */
+    public List<Prediction> predict(float[] images, int[] numbers) {
+        int batch = numbers.length;
+        if (batch == 0) {
+            throw new InvalidInputException("empty batch: expected at least one (image, number) pair");
+        }
+        if (images.length != (long) batch * PIXELS) {
+            throw new InvalidInputException("images hold " + images.length + " values for " + batch
+                    + " numbers, expected " + batch + " x 784 = " + (long) batch * PIXELS);
+        }
+        Buffers buffer = buffers.get();
+        buffer.fill(images, numbers);
+        return run(buffer, batch);
+    }
+
+    /**
+     * Predicts a batch given as one array per image.
+     *
+     * @param images one 784-pixel array per pair
+     * @param numbers one number per pair
+     * @throws InvalidInputException if the batch shape, a pixel or a number is wrong
+     */
+    public List<Prediction> predict(float[][] images, int[] numbers) {
+        if (images.length != numbers.length) {
+            throw new InvalidInputException(images.length + " images but " + numbers.length
+                    + " numbers: expected one number per image");
+        }
+        float[] flat = new float[images.length * PIXELS];
+        for (int i = 0; i < images.length; i++) {
+            if (images[i] == null || images[i].length != PIXELS) {
+                throw new InvalidInputException("image " + i + " has " + (images[i] == null ? 0 : images[i].length)
+                        + " values, expected 784 (28 x 28)");
+            }
+            System.arraycopy(images[i], 0, flat, i * PIXELS, PIXELS);
+        }
+        return predict(flat, numbers);
+    }
+
+    private List<Prediction> run(Buffers buffer, int batch) {
+        try (OnnxTensor image = OnnxTensor.createTensor(model.environment(), buffer.images(batch),
+                        new long[] {batch, 1, 28, 28});
+                OnnxTensor number = OnnxTensor.createTensor(model.environment(), buffer.numbers(batch),
+                        new long[] {batch});
+                OrtSession.Result result = model.runRaw(Map.of(IMAGE, image, NUMBER, number))) {
+            float[] digits = OnnxModel.array(((OnnxTensor) result.get(DIGIT).orElseThrow()).getFloatBuffer());
+            float[] sums = OnnxModel.array(((OnnxTensor) result.get(SUM).orElseThrow()).getFloatBuffer());
+            List<Prediction> predictions = new ArrayList<>(batch);
+            for (int i = 0; i < batch; i++) {
+                float[] digit = Arrays.copyOfRange(digits, i * DIGITS, (i + 1) * DIGITS);
+                float[] sum = Arrays.copyOfRange(sums, i * SUMS, (i + 1) * SUMS);
+                predictions.add(new Prediction(Prediction.argMax(digit, 0, DIGITS), Prediction.argMax(sum, 0, SUMS),
+                        digit, sum));
+            }
+            return predictions;
+        } catch (OrtException e) {
+            throw new InferenceException(model.path() + ": inference failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void require(OnnxModel model, TensorSpec spec, ElementType type, long[] shape)
+            throws ModelLoadException {
+        if (spec == null || spec.type() != type || !Arrays.equals(spec.shape(), shape)) {
+            throw new ModelLoadException(model.path() + ": not a dualnet model: expected inputs image FP32 "
+                    + "[-1,1,28,28] and number INT64 [-1], outputs digit FP32 [-1,10] and sum FP32 [-1,19]; "
+                    + "the model has inputs " + model.inputs().values() + " and outputs " + model.outputs().values(),
+                    null);
+        }
+    }
+
+    /** One thread's direct input buffers, grown on demand and reused. */
+    private static final class Buffers {
+        private FloatBuffer images = FloatBuffer.allocate(0);
+        private LongBuffer numbers = LongBuffer.allocate(0);
+
+        void fill(float[] pixels, int[] values) {
+            int batch = values.length;
+            if (numbers.capacity() < batch) {
+                int capacity = Math.max(batch, numbers.capacity() * 2);
+                images = ByteBuffer.allocateDirect(capacity * PIXELS * Float.BYTES).order(ByteOrder.nativeOrder())
+                        .asFloatBuffer();
+                numbers = ByteBuffer.allocateDirect(capacity * Long.BYTES).order(ByteOrder.nativeOrder())
+                        .asLongBuffer();
+            }
+            for (int i = 0; i < pixels.length; i++) {
+                float p = pixels[i];
+                // The negated test also rejects NaN, for which every comparison is false.
+                if (!(p >= 0f && p <= 1f)) {
+                    throw new InvalidInputException("pixel " + (i % PIXELS) + " of image " + (i / PIXELS) + " is " + p
+                            + ", expected a finite value in [0, 1]");
+                }
+            }
+            for (int i = 0; i < batch; i++) {
+                if (values[i] < 0 || values[i] > MAX_NUMBER) {
+                    throw new InvalidInputException("number " + i + " is " + values[i] + ", expected 0..9");
+                }
+            }
+            images.clear();
+            images.put(pixels);
+            numbers.clear();
+            for (int value : values) {
+                numbers.put(value);
+            }
+        }
+
+        FloatBuffer images(int batch) {
+            return images.duplicate().position(0).limit(batch * PIXELS);
+        }
+
+        LongBuffer numbers(int batch) {
+            return numbers.duplicate().position(0).limit(batch);
+        }
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

@@ -1,0 +1,7 @@
+package dev.dualnet.runtime;
+
+/** The execution provider a session runs on. */
+public enum ExecutionProvider {
+    CUDA,
+    CPU
+}

@@ -1,0 +1,350 @@
+package dev.dualnet.runtime;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.nio.ShortBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ONNX model loaded into an ONNX Runtime session: its input and output specs as the session
+ * reports them, and generic runs over named tensors. Safe to call from many threads at once;
+ * close it to free the native session.
+ */
+public final class OnnxModel implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxModel.class);
+
+    private final Path path;
+    private final OrtEnvironment environment;
+    private final OrtSession session;
+    private final ExecutionProvider provider;
+    private final Map<String, TensorSpec> inputs;
+    private final Map<String, TensorSpec> outputs;
+    private final Map<String, String> metadata;
+
+    private OnnxModel(Path path, OrtEnvironment environment, OrtSession session, ExecutionProvider provider)
+            throws OrtException {
+        this.path = path;
+        this.environment = environment;
+        this.session = session;
+        this.provider = provider;
+        this.inputs = specs(session.getInputInfo(), path);
+        this.outputs = specs(session.getOutputInfo(), path);
+        this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(session.getMetadata().getCustomMetadata()));
+    }
+
+    /**
+     * Loads a model file, or the model of a repository entry ({@code DIR/1/model.onnx} for the
+     * highest numbered version directory).
+     *
+     * @throws ModelLoadException naming the path when it is missing, unreadable or not a valid model,
+     *     or when CUDA was required and cannot be used
+     */
+    public static OnnxModel load(Path path, RuntimeOptions options) throws ModelLoadException {
+        Path file = ModelRepository.resolveModelFile(path);
+        if (!Files.isRegularFile(file)) {
+            throw new ModelLoadException(file + ": model file not found", null);
+        }
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        boolean cudaBuilt = OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
+        if (options.device() != RuntimeOptions.Device.CPU && cudaBuilt) {
+            try {
+                OnnxModel model = open(file, environment, options, ExecutionProvider.CUDA);
+                LOG.info("{}: running on CUDA device {}", file, options.deviceId());
+                return model;
+            } catch (OrtException e) {
+                if (options.device() == RuntimeOptions.Device.CUDA) {
+                    throw new ModelLoadException(file + ": CUDA execution provider failed: " + e.getMessage(), e);
+                }
+                LOG.info("{}: CUDA unavailable ({}); falling back to CPU", file, firstLine(e.getMessage()));
+            }
+        } else if (options.device() == RuntimeOptions.Device.CUDA) {
+            throw new ModelLoadException(file + ": CUDA requested but this build has no CUDA execution provider "
+                    + "(build with -Pgpu for onnxruntime_gpu)", null);
+        }
+        try {
+            OnnxModel model = open(file, environment, options, ExecutionProvider.CPU);
+            LOG.info("{}: running on CPU{}", file, cudaBuilt ? "" : " (this build has no CUDA execution provider)");
+            return model;
+        } catch (OrtException e) {
+            throw new ModelLoadException(file + ": not a loadable ONNX model: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private static OnnxModel open(Path file, OrtEnvironment environment, RuntimeOptions options,
+            ExecutionProvider provider) throws OrtException {
+        try (OrtSession.SessionOptions sessionOptions = sessionOptions(options, provider == ExecutionProvider.CUDA)) {
+            OrtSession session = environment.createSession(file.toString(), sessionOptions);
+            try {
+                return new OnnxModel(file, environment, session, provider);
+            } catch (OrtException | RuntimeException e) {
+                session.close();
+                throw e;
+            }
+        }
+    }
+
+    private static OrtSession.SessionOptions sessionOptions(RuntimeOptions options, boolean cuda)
+            throws OrtException {
+        OrtSession.SessionOptions session = new OrtSession.SessionOptions();
+        try {
+            session.setIntraOpNumThreads(options.intraOpThreads());
+            session.setInterOpNumThreads(1);
+            session.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            session.setOptimizationLevel(switch (options.optimization()) {
+                case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
+                case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
+                case EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
+                case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
+            });
+            if (cuda) {
+                session.addCUDA(options.deviceId());
+            }
+            return session;
+        } catch (OrtException | RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    /** The model file the session was created from. */
+    public Path path() {
+        return path;
+    }
+
+    /** The execution provider chosen at load. */
+    public ExecutionProvider executionProvider() {
+        return provider;
+    }
+
+    /** Inputs by name, in the model's order. */
+    public Map<String, TensorSpec> inputs() {
+        return inputs;
+    }
+
+    /** Outputs by name, in the model's order. */
+    public Map<String, TensorSpec> outputs() {
+        return outputs;
+    }
+
+    /** The model's metadata_props. */
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    /**
+     * Runs the model on named tensors.
+     *
+     * @param feeds one tensor per model input
+     * @param requested outputs to return; empty for all
+     * @return the requested outputs by name, in the model's output order
+     * @throws InvalidInputException before anything runs, when a tensor is unknown, missing, of the
+     *     wrong type or shape, or an unknown output is requested
+     * @throws InferenceException when ONNX Runtime fails on valid input
+     */
+    public Map<String, NamedTensor> run(List<NamedTensor> feeds, Set<String> requested) {
+        validate(feeds, requested);
+        Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+        try {
+            for (NamedTensor feed : feeds) {
+                tensors.put(feed.name(), toOnnx(feed));
+            }
+            Set<String> outputNames = requested.isEmpty() ? outputs.keySet() : requested;
+            try (OrtSession.Result result = session.run(tensors, outputNames)) {
+                Map<String, NamedTensor> out = new LinkedHashMap<>();
+                for (String name : outputs.keySet()) {
+                    if (outputNames.contains(name)) {
+                        out.put(name, fromOnnx(name, result.get(name).orElseThrow()));
+                    }
+                }
+                return out;
+            }
+        } catch (OrtException e) {
+            throw new InferenceException(path + ": inference failed: " + firstLine(e.getMessage()), e);
+        } finally {
+            tensors.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    /** Runs with ready-made ONNX tensors, for callers that reuse buffers; the caller closes result and tensors. */
+    OrtSession.Result runRaw(Map<String, OnnxTensor> feeds) throws OrtException {
+        return session.run(feeds);
+    }
+
+    OrtEnvironment environment() {
+        return environment;
+    }
+
+    private void validate(List<NamedTensor> feeds, Set<String> requested) {
+        Set<String> seen = new java.util.HashSet<>();
+        for (NamedTensor feed : feeds) {
+            TensorSpec spec = inputs.get(feed.name());
+            if (spec == null) {
+                throw new InvalidInputException("unknown input '" + feed.name() + "'; the model's inputs are "
+                        + inputs.values());
+            }
+            if (!seen.add(feed.name())) {
+                throw new InvalidInputException("input '" + feed.name() + "' given twice");
+            }
+            if (feed.type() != spec.type()) {
+                throw new InvalidInputException("input '" + feed.name() + "' has datatype " + feed.type()
+                        + ", expected " + spec.type());
+            }
+            if (!spec.accepts(feed.shape())) {
+                throw new InvalidInputException("input '" + feed.name() + "' has shape "
+                        + java.util.Arrays.toString(feed.shape()) + ", expected " + java.util.Arrays.toString(spec.shape())
+                        + " (-1 = any size)");
+            }
+        }
+        for (String name : inputs.keySet()) {
+            if (!seen.contains(name)) {
+                throw new InvalidInputException("missing input '" + name + "'; expected " + inputs.values());
+            }
+        }
+        for (String name : requested) {
+            if (!outputs.containsKey(name)) {
+                throw new InvalidInputException("unknown output '" + name + "'; the model's outputs are "
+                        + outputs.keySet());
+            }
+        }
+    }
+
+    private OnnxTensor toOnnx(NamedTensor feed) throws OrtException {
+        long[] shape = feed.shape();
+        return switch (feed.type()) {
+            case FP32 -> OnnxTensor.createTensor(environment, FloatBuffer.wrap((float[]) feed.data()), shape);
+            case FP64 -> OnnxTensor.createTensor(environment, DoubleBuffer.wrap((double[]) feed.data()), shape);
+            case INT8 -> OnnxTensor.createTensor(environment, ByteBuffer.wrap((byte[]) feed.data()), shape,
+                    ai.onnxruntime.OnnxJavaType.INT8);
+            case UINT8 -> OnnxTensor.createTensor(environment, ByteBuffer.wrap((byte[]) feed.data()), shape,
+                    ai.onnxruntime.OnnxJavaType.UINT8);
+            case INT16 -> OnnxTensor.createTensor(environment, ShortBuffer.wrap((short[]) feed.data()), shape);
+            case INT32 -> OnnxTensor.createTensor(environment, IntBuffer.wrap((int[]) feed.data()), shape);
+            case INT64 -> OnnxTensor.createTensor(environment, LongBuffer.wrap((long[]) feed.data()), shape);
+            case BOOL -> {
+                boolean[] values = (boolean[]) feed.data();
+                ByteBuffer bytes = ByteBuffer.allocate(values.length);
+                for (boolean value : values) {
+                    bytes.put((byte) (value ? 1 : 0));
+                }
+                bytes.flip();
+                yield OnnxTensor.createTensor(environment, bytes, shape, ai.onnxruntime.OnnxJavaType.BOOL);
+            }
+        };
+    }
+
+    private static NamedTensor fromOnnx(String name, OnnxValue value) throws OrtException {
+        OnnxTensor tensor = (OnnxTensor) value;
+        TensorInfo info = tensor.getInfo();
+        ElementType type = ElementType.fromOnnx(info.type);
+        if (type == null) {
+            throw new OrtException("output '" + name + "' has unsupported type " + info.type);
+        }
+        long[] shape = info.getShape();
+        Object data = switch (type) {
+            case FP32 -> array(tensor.getFloatBuffer());
+            case FP64 -> {
+                DoubleBuffer buffer = tensor.getDoubleBuffer();
+                double[] out = new double[buffer.remaining()];
+                buffer.get(out);
+                yield out;
+            }
+            case INT8, UINT8 -> {
+                ByteBuffer buffer = tensor.getByteBuffer();
+                byte[] out = new byte[buffer.remaining()];
+                buffer.get(out);
+                yield out;
+            }
+            case INT16 -> {
+                ShortBuffer buffer = tensor.getShortBuffer();
+                short[] out = new short[buffer.remaining()];
+                buffer.get(out);
+                yield out;
+            }
+            case INT32 -> {
+                IntBuffer buffer = tensor.getIntBuffer();
+                int[] out = new int[buffer.remaining()];
+                buffer.get(out);
+                yield out;
+            }
+            case INT64 -> {
+                LongBuffer buffer = tensor.getLongBuffer();
+                long[] out = new long[buffer.remaining()];
+                buffer.get(out);
+                yield out;
+            }
+            case BOOL -> {
+                ByteBuffer buffer = tensor.getByteBuffer().order(ByteOrder.nativeOrder());
+                boolean[] out = new boolean[buffer.remaining()];
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = buffer.get() != 0;
+                }
+                yield out;
+            }
+        };
+        return new NamedTensor(name, type, shape, data);
+    }
+
+    static float[] array(FloatBuffer buffer) {
+        float[] out = new float[buffer.remaining()];
+        buffer.get(out);
+        return out;
+    }
+
+    private static Map<String, TensorSpec> specs(Map<String, NodeInfo> infos, Path path) throws OrtException {
+        Map<String, TensorSpec> specs = new LinkedHashMap<>();
+        for (NodeInfo node : infos.values()) {
+            if (!(node.getInfo() instanceof TensorInfo tensor)) {
+                throw new OrtException(path + ": '" + node.getName() + "' is not a tensor; only tensor models are served");
+            }
+            ElementType type = ElementType.fromOnnx(tensor.type);
+            if (type == null) {
+                throw new OrtException(path + ": '" + node.getName() + "' has unsupported type " + tensor.type);
+            }
+            specs.put(node.getName(), new TensorSpec(node.getName(), type, tensor.getShape()));
+        }
+        return Collections.unmodifiableMap(specs);
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "(no message)";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    /** Names of the outputs, in model order. */
+    public List<String> outputNames() {
+        return new ArrayList<>(outputs.keySet());
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            LOG.warn("{}: closing the session failed: {}", path, e.getMessage());
+        }
+    }
+}
