@@ -3,6 +3,11 @@ package dev.dualnet.exporter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dualnet.exporter.convert.ConverterRegistry;
 import dev.dualnet.exporter.onnx.proto.Onnx.ModelProto;
+import dev.dualnet.exporter.parity.BundleWriter;
+import dev.dualnet.exporter.parity.EngineOutputs;
+import dev.dualnet.exporter.parity.PairedSamples;
+import dev.dualnet.runtime.parity.ParityBundle;
+import dev.dualnet.trainer.data.MnistData;
 import dev.dualnet.exporter.repository.ModelCard;
 import dev.dualnet.exporter.repository.TritonConfig;
 import dev.dualnet.trainer.model.DualNetModel;
@@ -19,9 +24,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Exports a training checkpoint as a model-repository entry:
- * {@code DIR/1/model.onnx}, {@code DIR/config.pbtxt} and {@code DIR/model_card.json}. Every file
- * is written atomically.
+ * Exports a training checkpoint as a model-repository entry: {@code DIR/1/model.onnx}, its parity
+ * bundle {@code DIR/1/parity/}, {@code DIR/config.pbtxt} and {@code DIR/model_card.json}. Every
+ * file is written atomically.
  */
 public final class ModelExport {
     public static final String MODEL_FILE = "model.onnx";
@@ -39,9 +44,12 @@ public final class ModelExport {
      * @param checkpoint a run directory or checkpoint file
      * @param entry the repository entry directory, {@code models/NAME}; its name is the model name
      * @param maxBatchSize max_batch_size written to config.pbtxt
+     * @param data MNIST, whose first test images go into the parity bundle
+     * @param bundleSize how many test pairs the parity bundle holds
      * @throws IOException if writing fails
      */
-    public Result export(Path checkpoint, Path entry, int maxBatchSize) throws IOException {
+    public Result export(Path checkpoint, Path entry, int maxBatchSize, MnistData data, int bundleSize)
+            throws IOException {
         Checkpoint saved = Checkpoint.read(checkpoint);
         CheckpointState state = saved.state();
         TrainingConfig config = state.config();
@@ -59,7 +67,16 @@ public final class ModelExport {
             ModelProto onnx = exporter.export(model.block(), name, metadata);
             byte[] bytes = onnx.toByteArray();
 
-            Path modelFile = entry.resolve(Integer.toString(VERSION)).resolve(MODEL_FILE);
+            Path versionDir = entry.resolve(Integer.toString(VERSION));
+            PairedSamples samples = PairedSamples.of(data.test(), config.testSeed(), bundleSize);
+            BundleWriter.write(versionDir.resolve(ParityBundle.DIRECTORY), samples, EngineOutputs.of(model, samples),
+                    Map.of("engine", "DJL " + ai.djl.engine.Engine.getDjlVersion() + " / PyTorch "
+                                    + ai.djl.engine.Engine.getEngine("PyTorch").getVersion(),
+                            "data", "the first " + samples.size() + " MNIST test images",
+                            "testSeed", config.testSeed(),
+                            "dataChecksums", state.dataChecksums(),
+                            "checkpoint", checkpoint.toAbsolutePath().normalize().toString()));
+            Path modelFile = versionDir.resolve(MODEL_FILE);
             AtomicFiles.write(modelFile, out -> out.write(bytes));
             AtomicFiles.writeString(entry.resolve(CONFIG_FILE), TritonConfig.dualnet(name, maxBatchSize, 100));
             String modelSha = Sha256.of(bytes);

@@ -3,14 +3,17 @@ package dev.dualnet.exporter.cli;
 import dev.dualnet.exporter.ModelExport;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import dev.dualnet.trainer.cli.DataOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code dualnet export}: checkpoint to ONNX model-repository entry. */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Export a trained checkpoint as a standard ONNX model (opset 17) in a Triton-style model "
-                    + "repository entry: OUT/1/model.onnx, OUT/config.pbtxt and OUT/model_card.json.",
+                    + "repository entry: OUT/1/model.onnx, its parity bundle OUT/1/parity/, OUT/config.pbtxt and "
+                    + "OUT/model_card.json.",
             ""
         })
 final class ExportCommand implements Callable<Integer> {
@@ -26,12 +29,23 @@ final class ExportCommand implements Callable<Integer> {
             description = "max_batch_size for config.pbtxt (default: ${DEFAULT-VALUE}).")
     int maxBatchSize;
 
+    @Option(names = "--bundle-size", paramLabel = "N", defaultValue = "256",
+            description = "Test pairs in the parity bundle (default: ${DEFAULT-VALUE}).")
+    int bundleSize;
+
+    @Mixin
+    DataOptions data;
+
     @Override
     public Integer call() throws Exception {
         if (maxBatchSize < 1) {
             throw new IllegalArgumentException("--max-batch-size must be at least 1, got " + maxBatchSize);
         }
-        ModelExport.Result result = new ModelExport().export(checkpoint, out, maxBatchSize);
+        if (bundleSize < 1) {
+            throw new IllegalArgumentException("--bundle-size must be at least 1, got " + bundleSize);
+        }
+        ModelExport.Result result = new ModelExport().export(checkpoint, out, maxBatchSize, data.source().load(),
+                bundleSize);
         System.out.printf("Exported %s (preset %s) to %s%n  model.onnx sha256 %s%n", result.card().name(),
                 result.card().preset(), result.model().toAbsolutePath(), result.modelSha256());
         return 0;

