@@ -1,0 +1,160 @@
+package dev.dualnet.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.dualnet.runtime.parity.OutputComparison;
+import dev.dualnet.runtime.parity.ParityBundle;
+import dev.dualnet.runtime.parity.ParityCheck;
+import dev.dualnet.runtime.testing.Fixtures;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class DualNetPredictorTest {
+    static DualNetPredictor predictor;
+    static ParityBundle bundle;
+
+    @BeforeAll
+    static void load() throws Exception {
+        predictor = DualNetPredictor.load(Fixtures.seedEntry(), Fixtures.options());
+        bundle = ParityBundle.read(ParityBundle.locate(Fixtures.seedEntry()));
+    }
+
+    @AfterAll
+    static void close() {
+        predictor.close();
+    }
+
+    @Test
+    void reproducesTheTrainingEnginesOutputsOnRealDigits() {
+        List<Prediction> predictions = predictor.predict(images(), numbers());
+        float[] digit = new float[predictions.size() * 10];
+        float[] sum = new float[predictions.size() * 19];
+        for (int i = 0; i < predictions.size(); i++) {
+            System.arraycopy(predictions.get(i).digitProbabilities(), 0, digit, i * 10, 10);
+            System.arraycopy(predictions.get(i).sumProbabilities(), 0, sum, i * 19, 19);
+        }
+        OutputComparison digits = OutputComparison.of("digit", bundle.outputs().get("digit").floats(), digit, 10,
+                bundle.atol(), bundle.rtol());
+        OutputComparison sums = OutputComparison.of("sum", bundle.outputs().get("sum").floats(), sum, 19,
+                bundle.atol(), bundle.rtol());
+        assertThat(digits.passed()).as(digits.toString()).isTrue();
+        assertThat(sums.passed()).as(sums.toString()).isTrue();
+        for (Prediction p : predictions) {
+            assertThat(p.digit()).isBetween(0, 9);
+            assertThat(p.sum()).isBetween(0, 18);
+            assertThat(p.digitProbabilities()[p.digit()]).isEqualTo(max(p.digitProbabilities()));
+        }
+    }
+
+    @Test
+    void genericParityCheckPassesOnTheBundle() {
+        List<OutputComparison> result = ParityCheck.run(predictor.model(), bundle);
+        assertThat(result).hasSize(2);
+        assertThat(ParityCheck.passed(result)).as(result.toString()).isTrue();
+    }
+
+    @Test
+    void singleAndBatchedPredictionsAgree() {
+        float[] images = images();
+        int[] numbers = numbers();
+        List<Prediction> batch = predictor.predict(images, numbers);
+        for (int i = 0; i < 5; i++) {
+            Prediction single = predictor.predict(Arrays.copyOfRange(images, i * 784, (i + 1) * 784), numbers[i]);
+            assertThat(single.digit()).isEqualTo(batch.get(i).digit());
+            assertThat(single.sum()).isEqualTo(batch.get(i).sum());
+            assertThat(single.sumProbabilities()).containsExactly(batch.get(i).sumProbabilities(),
+                    org.assertj.core.data.Offset.offset(1e-6f));
+        }
+    }
+
+    @Test
+    void concurrentCallsOnOneSessionGetTheirOwnResults() throws Exception {
+        float[] images = images();
+        int[] numbers = numbers();
+        int n = numbers.length;
+        List<Prediction> expected = predictor.predict(images, numbers);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int offset = t;
+                results.add(pool.submit((Callable<Boolean>) () -> {
+                    for (int k = 0; k < 100; k++) {
+                        int i = (offset * 7 + k) % n;
+                        int batch = 1 + (k % 4);
+                        int size = Math.min(batch, n - i);
+                        List<Prediction> got = predictor.predict(
+                                Arrays.copyOfRange(images, i * 784, (i + size) * 784),
+                                Arrays.copyOfRange(numbers, i, i + size));
+                        for (int j = 0; j < size; j++) {
+                            Prediction want = expected.get(i + j);
+                            if (got.get(j).digit() != want.digit() || got.get(j).sum() != want.sum()
+                                    || Math.abs(got.get(j).sumProbabilities()[want.sum()]
+                                            - want.sumProbabilities()[want.sum()]) > 1e-5) {
+                                return false;
+                            }
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (Future<Boolean> result : results) {
+                assertThat(result.get()).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void rejectsBadInputWithWhatWasExpected() {
+        float[] image = new float[784];
+        assertThatThrownBy(() -> predictor.predict(new float[783], 1))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("images hold 783 values for 1 numbers, expected 1 x 784");
+        assertThatThrownBy(() -> predictor.predict(new float[][] {image, new float[10]}, new int[] {1, 2}))
+                .hasMessageContaining("image 1 has 10 values, expected 784");
+        assertThatThrownBy(() -> predictor.predict(new float[][] {image}, new int[] {1, 2}))
+                .hasMessageContaining("1 images but 2 numbers");
+        assertThatThrownBy(() -> predictor.predict(new float[0], new int[0])).hasMessageContaining("empty batch");
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0.01f, 1.01f}) {
+            float[] broken = image.clone();
+            broken[100] = bad;
+            assertThatThrownBy(() -> predictor.predict(broken, 3))
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("pixel 100 of image 0 is " + bad + ", expected a finite value in [0, 1]");
+        }
+        assertThatThrownBy(() -> predictor.predict(image, 10)).hasMessageContaining("number 0 is 10, expected 0..9");
+        assertThatThrownBy(() -> predictor.predict(image, -1)).hasMessageContaining("number 0 is -1, expected 0..9");
+    }
+
+    private static float[] images() {
+        return bundle.inputs().get("image").floats();
+    }
+
+    private static int[] numbers() {
+        long[] longs = bundle.inputs().get("number").longs();
+        int[] ints = new int[longs.length];
+        for (int i = 0; i < ints.length; i++) {
+            ints[i] = (int) longs[i];
+        }
+        return ints;
+    }
+
+    private static float max(float[] values) {
+        float best = Float.NEGATIVE_INFINITY;
+        for (float v : values) {
+            best = Math.max(best, v);
+        }
+        return best;
+    }
+}

@@ -1,0 +1,150 @@
+package dev.dualnet.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.dualnet.runtime.testing.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OnnxModelTest {
+    static OnnxModel model;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void load() throws Exception {
+        model = OnnxModel.load(Fixtures.seedEntry(), Fixtures.options());
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    @Test
+    void readsInputAndOutputSpecsFromTheSession() {
+        assertThat(model.inputs().values()).containsExactly(
+                new TensorSpec("image", ElementType.FP32, new long[] {-1, 1, 28, 28}),
+                new TensorSpec("number", ElementType.INT64, new long[] {-1}));
+        assertThat(model.outputs().values()).containsExactly(
+                new TensorSpec("digit", ElementType.FP32, new long[] {-1, 10}),
+                new TensorSpec("sum", ElementType.FP32, new long[] {-1, 19}));
+        assertThat(model.metadata()).containsEntry("preset", "seed").containsKey("config_sha256");
+        assertThat(model.path()).endsWith(Path.of("1", "model.onnx"));
+    }
+
+    @Test
+    void reportsTheExecutionProviderItChose() {
+        ExecutionProvider expected = Fixtures.device() == RuntimeOptions.Device.CUDA ? ExecutionProvider.CUDA
+                : ExecutionProvider.CPU;
+        assertThat(model.executionProvider()).isEqualTo(expected);
+    }
+
+    @Test
+    void runsNamedTensorsAndReturnsRequestedOutputs() {
+        Map<String, NamedTensor> out = model.run(List.of(
+                new NamedTensor("image", ElementType.FP32, new long[] {2, 1, 28, 28}, new float[2 * 784]),
+                new NamedTensor("number", ElementType.INT64, new long[] {2}, new long[] {3, 4})), Set.of("sum"));
+        assertThat(out).containsOnlyKeys("sum");
+        NamedTensor sum = out.get("sum");
+        assertThat(sum.shape()).containsExactly(2, 19);
+        float total = 0;
+        for (float p : (float[]) sum.data()) {
+            total += p;
+        }
+        assertThat(total).isCloseTo(2f, org.assertj.core.data.Offset.offset(1e-4f));
+    }
+
+    @Test
+    void rejectsUnknownMissingMistypedAndMisshapenInputsBeforeRunning() {
+        NamedTensor image = new NamedTensor("image", ElementType.FP32, new long[] {1, 1, 28, 28}, new float[784]);
+        NamedTensor number = new NamedTensor("number", ElementType.INT64, new long[] {1}, new long[] {1});
+        assertThatThrownBy(() -> model.run(List.of(image, number,
+                new NamedTensor("extra", ElementType.FP32, new long[] {1}, new float[1])), Set.of()))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("unknown input 'extra'");
+        assertThatThrownBy(() -> model.run(List.of(image), Set.of()))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("missing input 'number'");
+        assertThatThrownBy(() -> model.run(List.of(image,
+                new NamedTensor("number", ElementType.INT32, new long[] {1}, new int[] {1})), Set.of()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("datatype INT32, expected INT64");
+        assertThatThrownBy(() -> model.run(List.of(number,
+                new NamedTensor("image", ElementType.FP32, new long[] {1, 784}, new float[784])), Set.of()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("shape [1, 784], expected [-1, 1, 28, 28]");
+        assertThatThrownBy(() -> model.run(List.of(image, number), Set.of("probabilities")))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("unknown output 'probabilities'");
+    }
+
+    @Test
+    void tensorDataMustMatchItsShapeAndType() {
+        assertThatThrownBy(() -> new NamedTensor("image", ElementType.FP32, new long[] {1, 1, 28, 28}, new float[783]))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("holds 784 values, got 783");
+        assertThatThrownBy(() -> new NamedTensor("n", ElementType.INT64, new long[] {1}, new int[1]))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("must be a long[]");
+        assertThatThrownBy(() -> ElementType.fromProtocolName("FP8"))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("unsupported datatype 'FP8'");
+    }
+
+    @Test
+    void missingModelFileNamesThePath() {
+        Path missing = dir.resolve("nothing.onnx");
+        assertThatThrownBy(() -> OnnxModel.load(missing, Fixtures.options()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage(missing + ": model file not found");
+    }
+
+    @Test
+    void corruptModelFileNamesThePathAndTheCause() throws Exception {
+        byte[] model = Files.readAllBytes(Fixtures.seedEntry().resolve("1").resolve("model.onnx"));
+        Path truncated = Files.write(dir.resolve("truncated.onnx"), java.util.Arrays.copyOf(model, model.length / 3));
+        assertThatThrownBy(() -> OnnxModel.load(truncated, Fixtures.options()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageStartingWith(truncated + ": not a loadable ONNX model: ");
+        Path text = Files.writeString(dir.resolve("text.onnx"), "not a model");
+        assertThatThrownBy(() -> OnnxModel.load(text, Fixtures.options()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageStartingWith(text + ": not a loadable ONNX model");
+    }
+
+    @Test
+    void requiringCudaWithoutItFailsClearly() throws Exception {
+        if (ai.onnxruntime.OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA)) {
+            try (OnnxModel cuda = OnnxModel.load(Fixtures.seedEntry(),
+                    RuntimeOptions.defaults().withDevice(RuntimeOptions.Device.CUDA))) {
+                assertThat(cuda.executionProvider()).isEqualTo(ExecutionProvider.CUDA);
+            }
+            return;
+        }
+        assertThatThrownBy(() -> OnnxModel.load(Fixtures.seedEntry(),
+                RuntimeOptions.defaults().withDevice(RuntimeOptions.Device.CUDA)))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("CUDA requested but this build has no CUDA execution provider");
+        try (OnnxModel auto = OnnxModel.load(Fixtures.seedEntry(), RuntimeOptions.defaults())) {
+            assertThat(auto.executionProvider()).isEqualTo(ExecutionProvider.CPU);
+        }
+    }
+
+    @Test
+    void repositoryListsEntriesWithTheirLatestVersion() throws Exception {
+        Path root = dir.resolve("repo");
+        Path model = Fixtures.seedEntry().resolve("1").resolve("model.onnx");
+        Files.createDirectories(root.resolve("a").resolve("1"));
+        Files.createDirectories(root.resolve("a").resolve("3"));
+        Files.createDirectories(root.resolve("a").resolve("old"));
+        Files.copy(model, root.resolve("a").resolve("1").resolve("model.onnx"));
+        Files.copy(model, root.resolve("a").resolve("3").resolve("model.onnx"));
+        Files.createDirectories(root.resolve("empty").resolve("1"));
+        assertThat(ModelRepository.entries(root)).containsExactly(
+                new ModelRepository.Entry("a", 3, root.resolve("a").resolve("3").resolve("model.onnx")));
+    }
+}
