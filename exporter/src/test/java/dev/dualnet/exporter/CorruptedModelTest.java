@@ -1,0 +1,84 @@
+package dev.dualnet.exporter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.dualnet.exporter.cli.ExporterCli;
+import dev.dualnet.exporter.onnx.proto.Onnx;
+import dev.dualnet.exporter.parity.ParityChecks;
+import dev.dualnet.exporter.parity.ParityReport;
+import dev.dualnet.exporter.testing.TinyRuns;
+import dev.dualnet.runtime.RuntimeOptions;
+import dev.dualnet.trainer.model.Preset;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** One weight changed in an exported model must be caught by both parity checks. */
+class CorruptedModelTest {
+    @TempDir
+    Path dir;
+
+    Path good;
+    Path bad;
+    Path run;
+
+    @BeforeEach
+    void exportAndCorrupt() throws Exception {
+        run = TinyRuns.run(Preset.SEED);
+        good = dir.resolve("good");
+        new ModelExport().export(run, good, 16, TinyRuns.data(), 64);
+        bad = dir.resolve("bad");
+        Files.createDirectories(bad.resolve("1"));
+        Onnx.ModelProto model = Onnx.ModelProto.parseFrom(Files.readAllBytes(good.resolve("1").resolve("model.onnx")));
+        Onnx.GraphProto.Builder graph = model.getGraph().toBuilder();
+        for (int i = 0; i < graph.getInitializerCount(); i++) {
+            Onnx.TensorProto tensor = graph.getInitializer(i);
+            if (tensor.getName().equals("03joint_01Linear_weight")) {
+                ByteBuffer raw = ByteBuffer.wrap(tensor.getRawData().toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+                raw.putFloat(0, raw.getFloat(0) + 0.25f);
+                graph.setInitializer(i, tensor.toBuilder().setRawData(ByteString.copyFrom(raw.array())));
+            }
+        }
+        Files.write(bad.resolve("1").resolve("model.onnx"), model.toBuilder().setGraph(graph).build().toByteArray());
+        copyTree(good.resolve("1").resolve("parity"), bad.resolve("1").resolve("parity"));
+    }
+
+    @Test
+    void bundleCheckCatchesOneChangedWeight() {
+        ParityReport goodReport = ParityChecks.runtimeVsBundle(good, null, null, null, RuntimeOptions.defaults());
+        ParityReport badReport = ParityChecks.runtimeVsBundle(bad, null, null, null, RuntimeOptions.defaults());
+        assertThat(goodReport.passed()).isTrue();
+        assertThat(badReport.passed()).isFalse();
+        assertThat(badReport.outputs()).anySatisfy(o -> assertThat(o.outsideTolerance()).isPositive());
+    }
+
+    @Test
+    void engineCheckCatchesOneChangedWeightAndExitsOne() {
+        StringWriter out = new StringWriter();
+        CommandLine cli = ExporterCli.commandLine();
+        cli.setErr(new PrintWriter(out, true));
+        int exit = cli.execute("parity", "--model", bad.toString(), "--checkpoint", run.toString(), "--limit", "500",
+                "--report-dir", dir.resolve("report").toString());
+        assertThat(exit).isEqualTo(1);
+        assertThat(dir.resolve("report").resolve("TEST-dualnet-parity.xml")).content().contains("<failure");
+        assertThat(cli.execute("parity", "--model", good.toString(), "--checkpoint", run.toString(), "--limit", "500",
+                "--report-dir", dir.resolve("report2").toString())).isZero();
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, to.resolve(file.getFileName()));
+            }
+        }
+    }
+}

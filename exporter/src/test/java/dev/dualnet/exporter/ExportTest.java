@@ -1,0 +1,84 @@
+package dev.dualnet.exporter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dualnet.exporter.onnx.proto.Onnx;
+import dev.dualnet.exporter.parity.ParityChecks;
+import dev.dualnet.exporter.parity.ParityReport;
+import dev.dualnet.exporter.testing.OnnxChecker;
+import dev.dualnet.exporter.testing.TinyRuns;
+import dev.dualnet.runtime.RuntimeOptions;
+import dev.dualnet.runtime.parity.OutputComparison;
+import dev.dualnet.trainer.model.DualNetModel;
+import dev.dualnet.trainer.model.Preset;
+import dev.dualnet.trainer.train.Checkpoint;
+import dev.dualnet.trainer.util.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Both presets, trained briefly, export to a checker-clean ONNX model that ONNX Runtime runs faithfully. */
+class ExportTest {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @EnumSource(Preset.class)
+    void exportsAValidFaithfulModelRepositoryEntry(Preset preset) throws Exception {
+        Path run = TinyRuns.run(preset);
+        Path entry = dir.resolve("models").resolve("tiny-" + preset.id());
+        ModelExport.Result result = new ModelExport().export(run, entry, 64, TinyRuns.data(), 128);
+
+        assertThat(OnnxChecker.check(result.model())).contains("ok");
+
+        Onnx.ModelProto model = Onnx.ModelProto.parseFrom(Files.readAllBytes(result.model()));
+        assertThat(model.getIrVersion()).isEqualTo(8);
+        assertThat(model.getOpsetImport(0).getVersion()).isEqualTo(17);
+        Onnx.GraphProto graph = model.getGraph();
+        assertThat(graph.getInputList()).extracting(Onnx.ValueInfoProto::getName).containsExactly("image", "number");
+        assertThat(graph.getOutputList()).extracting(Onnx.ValueInfoProto::getName).containsExactly("digit", "sum");
+        assertThat(graph.getInput(0).getType().getTensorType().getShape().getDim(0).getDimParam()).isEqualTo("N");
+        assertThat(graph.getInput(1).getType().getTensorType().getElemType()).isEqualTo(7);
+        assertThat(graph.getOutput(1).getType().getTensorType().getShape().getDim(1).getDimValue()).isEqualTo(19);
+        assertThat(graph.getInput(0).getDocString()).isNotBlank();
+        assertThat(graph.getOutput(0).getDocString()).isNotBlank();
+        assertThat(graph.getValueInfoCount()).isGreaterThan(graph.getNodeCount() - 3);
+        Map<String, String> metadata = model.getMetadataPropsList().stream()
+                .collect(Collectors.toMap(Onnx.StringStringEntryProto::getKey, Onnx.StringStringEntryProto::getValue));
+        assertThat(metadata).containsEntry("preset", preset.id())
+                .containsKeys("producer", "training_metrics", "data_checksums", "config_sha256");
+
+        Set<String> initializers = new HashSet<>();
+        graph.getInitializerList().forEach(t -> initializers.add(t.getName()));
+        try (DualNetModel djl = DualNetModel.create(preset, ai.djl.Device.cpu())) {
+            assertThat(initializers).containsAll(djl.parameters().keys());
+        }
+
+        String config = Files.readString(entry.resolve("config.pbtxt"));
+        assertThat(config).contains("name: \"tiny-" + preset.id() + "\"", "platform: \"onnxruntime_onnx\"",
+                "max_batch_size: 64", "dynamic_batching", "TYPE_INT64");
+        JsonNode card = Json.mapper().readTree(entry.resolve("model_card.json").toFile());
+        assertThat(card.get("preset").asText()).isEqualTo(preset.id());
+        assertThat(card.get("finalMetrics").get("testDigitAccuracy").asDouble()).isGreaterThan(0.5);
+        assertThat(card.get("onnx").get("sha256").asText()).isEqualTo(result.modelSha256());
+
+        ParityReport engine = ParityChecks.engineVsRuntime(run, entry, TinyRuns.data(), 1000, 1e-5, 1e-5,
+                RuntimeOptions.defaults());
+        assertThat(engine.passed()).as(engine.toString()).isTrue();
+        for (OutputComparison output : engine.outputs()) {
+            assertThat(output.argmaxAgreements()).isEqualTo(1000);
+            assertThat(output.outsideTolerance()).isZero();
+        }
+        ParityReport bundle = ParityChecks.runtimeVsBundle(entry, null, null, null, RuntimeOptions.defaults());
+        assertThat(bundle.passed()).as(bundle.toString()).isTrue();
+        assertThat(bundle.samples()).isEqualTo(128);
+        assertThat(Checkpoint.read(run).state().config().preset()).isEqualTo(preset.id());
+    }
+}

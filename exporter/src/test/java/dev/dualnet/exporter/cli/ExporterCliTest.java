@@ -1,0 +1,58 @@
+package dev.dualnet.exporter.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ExporterCliTest {
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cli = ExporterCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void helpDescribesExportAndParity() {
+        assertThat(run("export", "--help")).isZero();
+        assertThat(out.toString()).contains("--checkpoint", "--out", "--bundle-size");
+        assertThat(run("parity", "--help")).isZero();
+        assertThat(out.toString()).contains("--model", "--atol", "--rtol", "Exit codes: 0 pass, 1 mismatch, 2 bad input");
+    }
+
+    @Test
+    void missingCheckpointIsBadInput() {
+        Path missing = dir.resolve("no-run");
+        assertThat(run("export", "--checkpoint", missing.toString(), "--out", dir.resolve("m").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).startsWith("error: ").contains("no checkpoint there").doesNotContain("\tat ");
+        assertThat(dir.resolve("m")).doesNotExist();
+    }
+
+    @Test
+    void missingModelOrBundleIsBadInput() {
+        Path missing = dir.resolve("nothing");
+        assertThat(run("parity", "--model", missing.toString(), "--report-dir", dir.resolve("r").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).startsWith("error: ").contains("no parity bundle manifest");
+    }
+
+    @Test
+    void badOptionsAreBadInput() {
+        assertThat(run("parity", "--model", "x", "--device", "tpu")).isEqualTo(2);
+        assertThat(err.toString()).contains("--device must be auto, cuda or cpu");
+        assertThat(run("parity")).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing required option: '--model=PATH'");
+    }
+}
