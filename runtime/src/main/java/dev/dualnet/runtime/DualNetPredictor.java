@@ -140,9 +140,48 @@ public final class DualNetPredictor implements AutoCloseable {
         }
     }
 
+    /** Whether a model has dualnet's inputs and outputs. */
+    public static boolean hasDualnetInterface(OnnxModel model) {
+        return matches(model.inputs().get(IMAGE), ElementType.FP32, new long[] {-1, 1, 28, 28})
+                && matches(model.inputs().get(NUMBER), ElementType.INT64, new long[] {-1})
+                && matches(model.outputs().get(DIGIT), ElementType.FP32, new long[] {-1, DIGITS})
+                && matches(model.outputs().get(SUM), ElementType.FP32, new long[] {-1, SUMS});
+    }
+
+    private static boolean matches(TensorSpec spec, ElementType type, long[] shape) {
+        return spec != null && spec.type() == type && Arrays.equals(spec.shape(), shape);
+    }
+
+    /**
+     * Checks pixels are finite and in [0, 1].
+     *
+     * @throws InvalidInputException naming the first bad pixel and its image
+     */
+    public static void checkPixels(float[] pixels) {
+        for (int i = 0; i < pixels.length; i++) {
+            float p = pixels[i];
+            // The negated test also rejects NaN, for which every comparison is false.
+            if (!(p >= 0f && p <= 1f)) {
+                throw new InvalidInputException("pixel " + (i % PIXELS) + " of image " + (i / PIXELS) + " is " + p
+                        + ", expected a finite value in [0, 1]");
+            }
+        }
+    }
+
+    /**
+     * Checks numbers are in 0..9.
+     *
+     * @throws InvalidInputException naming the first bad number
+     */
+    public static void checkNumber(int index, long value) {
+        if (value < 0 || value > MAX_NUMBER) {
+            throw new InvalidInputException("number " + index + " is " + value + ", expected 0..9");
+        }
+    }
+
     private static void require(OnnxModel model, TensorSpec spec, ElementType type, long[] shape)
             throws ModelLoadException {
-        if (spec == null || spec.type() != type || !Arrays.equals(spec.shape(), shape)) {
+        if (!matches(spec, type, shape)) {
             throw new ModelLoadException(model.path() + ": not a dualnet model: expected inputs image FP32 "
                     + "[-1,1,28,28] and number INT64 [-1], outputs digit FP32 [-1,10] and sum FP32 [-1,19]; "
                     + "the model has inputs " + model.inputs().values() + " and outputs " + model.outputs().values(),
@@ -164,18 +203,9 @@ public final class DualNetPredictor implements AutoCloseable {
                 numbers = ByteBuffer.allocateDirect(capacity * Long.BYTES).order(ByteOrder.nativeOrder())
                         .asLongBuffer();
             }
-            for (int i = 0; i < pixels.length; i++) {
-                float p = pixels[i];
-                // The negated test also rejects NaN, for which every comparison is false.
-                if (!(p >= 0f && p <= 1f)) {
-                    throw new InvalidInputException("pixel " + (i % PIXELS) + " of image " + (i / PIXELS) + " is " + p
-                            + ", expected a finite value in [0, 1]");
-                }
-            }
+            checkPixels(pixels);
             for (int i = 0; i < batch; i++) {
-                if (values[i] < 0 || values[i] > MAX_NUMBER) {
-                    throw new InvalidInputException("number " + i + " is " + values[i] + ", expected 0..9");
-                }
+                checkNumber(i, values[i]);
             }
             images.clear();
             images.put(pixels);

@@ -195,7 +195,12 @@ public final class OnnxModel implements AutoCloseable {
         return environment;
     }
 
-    private void validate(List<NamedTensor> feeds, Set<String> requested) {
+    /**
+     * Checks named tensors against the model without running it.
+     *
+     * @throws InvalidInputException as {@link #run} would
+     */
+    public void validate(List<NamedTensor> feeds, Set<String> requested) {
         Set<String> seen = new java.util.HashSet<>();
         for (NamedTensor feed : feeds) {
             TensorSpec spec = inputs.get(feed.name());

@@ -1,0 +1,323 @@
+package dev.dualnet.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dualnet.runtime.DualNetPredictor;
+import dev.dualnet.runtime.ElementType;
+import dev.dualnet.runtime.MnistImages;
+import dev.dualnet.runtime.NamedTensor;
+import dev.dualnet.runtime.TensorSpec;
+import dev.dualnet.server.metrics.ServerMetrics;
+import dev.dualnet.server.models.ModelStore;
+import dev.dualnet.server.models.ServedModel;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** The HTTP handlers: Open Inference Protocol v2, /predict, the model card, and metrics. */
+public final class Routes {
+    private static final long INFER_TIMEOUT_SECONDS = 30;
+
+    private final ModelStore store;
+    private final ServerMetrics metrics;
+    private final ObjectMapper json;
+    private final String serverVersion;
+
+    public Routes(ModelStore store, ServerMetrics metrics, ObjectMapper json, String serverVersion) {
+        this.store = store;
+        this.metrics = metrics;
+        this.json = json;
+        this.serverVersion = serverVersion;
+    }
+
+    public void live(Context ctx) {
+        ctx.json(Map.of("live", true));
+    }
+
+    public void ready(Context ctx) {
+        boolean ready = store.allReady();
+        ctx.status(ready ? 200 : 503).json(Map.of("ready", ready));
+    }
+
+    public void serverMetadata(Context ctx) {
+        ctx.json(Map.of("name", "dualnet", "version", serverVersion, "extensions", List.of()));
+    }
+
+    public void modelMetadata(Context ctx) {
+        ServedModel model = readyModel(ctx);
+        ObjectNode body = json.createObjectNode();
+        body.put("name", model.name());
+        body.putArray("versions").add(Long.toString(model.version()));
+        body.put("platform", "onnxruntime_onnx");
+        body.set("inputs", specs(model.inputs()));
+        body.set("outputs", specs(model.outputs()));
+        ctx.json(body);
+    }
+
+    public void modelReady(Context ctx) {
+        ServedModel model = model(ctx);
+        if (!model.ready()) {
+            throw ApiException.badRequest("model '" + model.name() + "' is not ready: " + model.reason());
+        }
+        ctx.json(Map.of("name", model.name(), "ready", true));
+    }
+
+    public void infer(Context ctx) {
+        ServedModel model = readyModel(ctx);
+        InferenceJson.Request request = InferenceJson.parseRequest(body(ctx));
+        Map<String, NamedTensor> outputs = await(model.infer(request.inputs(), request.outputs()));
+        ctx.json(InferenceJson.response(json, model.name(), model.version(), request.id(), outputs));
+    }
+
+    /**
+     * {@code POST /predict}: {"image": [784 numbers in 0..1] or a base64 PNG/JPEG, "number": 0..9},
+     * or a list of such objects; the dualnet model is picked by {@code ?model=}, else "dualnet",
+     * else the first dualnet model.
+     */
+    public void predict(Context ctx) {
+        ServedModel model = dualnetModel(ctx.queryParam("model"));
+        JsonNode body = body(ctx);
+        boolean single = body.isObject();
+        List<JsonNode> items = new ArrayList<>();
+        if (single) {
+            items.add(body);
+        } else if (body.isArray() && !body.isEmpty()) {
+            body.forEach(items::add);
+        } else {
+            throw ApiException.badRequest("body must be {\"image\": ..., \"number\": 0..9} or a non-empty list of them");
+        }
+        int n = items.size();
+        float[] images = new float[n * DualNetPredictor.PIXELS];
+        long[] numbers = new long[n];
+        for (int i = 0; i < n; i++) {
+            String where = single ? "" : "item " + i + ": ";
+            JsonNode item = items.get(i);
+            if (!item.isObject()) {
+                throw ApiException.badRequest(where + "expected an object {\"image\": ..., \"number\": 0..9}");
+            }
+            System.arraycopy(image(item.get("image"), where), 0, images, i * DualNetPredictor.PIXELS,
+                    DualNetPredictor.PIXELS);
+            JsonNode number = item.get("number");
+            if (number == null || !number.canConvertToExactIntegral() || number.asLong() < 0 || number.asLong() > 9) {
+                throw ApiException.badRequest(where + "\"number\" is " + number + ", expected an integer 0..9");
+            }
+            numbers[i] = number.asLong();
+        }
+        Map<String, NamedTensor> outputs = await(model.infer(List.of(
+                new NamedTensor(DualNetPredictor.IMAGE, ElementType.FP32, new long[] {n, 1, 28, 28}, images),
+                new NamedTensor(DualNetPredictor.NUMBER, ElementType.INT64, new long[] {n}, numbers)), Set.of()));
+        float[] digits = (float[]) outputs.get(DualNetPredictor.DIGIT).data();
+        float[] sums = (float[]) outputs.get(DualNetPredictor.SUM).data();
+        ArrayNode predictions = json.createArrayNode();
+        for (int i = 0; i < n; i++) {
+            ObjectNode p = predictions.addObject();
+            float[] digit = java.util.Arrays.copyOfRange(digits, i * 10, (i + 1) * 10);
+            float[] sum = java.util.Arrays.copyOfRange(sums, i * 19, (i + 1) * 19);
+            p.put("digit", argMax(digit));
+            p.put("sum", argMax(sum));
+            p.set("digit_probabilities", json.valueToTree(digit));
+            p.set("sum_probabilities", json.valueToTree(sum));
+        }
+        if (single) {
+            ObjectNode result = (ObjectNode) predictions.get(0);
+            result.put("model", model.name());
+            ctx.json(result);
+        } else {
+            ObjectNode result = json.createObjectNode();
+            result.put("model", model.name());
+            result.set("predictions", predictions);
+            ctx.json(result);
+        }
+    }
+
+    /** {@code GET /models/{name}/card}: the model card written at export, when there is one. */
+    public void modelCard(Context ctx) throws IOException {
+        ServedModel model = model(ctx);
+        Path card = model.file().getParent().getParent().resolve("model_card.json");
+        if (!Files.isRegularFile(card)) {
+            throw ApiException.notFound("model '" + model.name() + "' has no model_card.json");
+        }
+        ctx.contentType("application/json").result(Files.readAllBytes(card));
+    }
+
+    /** {@code GET /models}: every model with its status, for the page. */
+    public void models(Context ctx) {
+        ArrayNode list = json.createArrayNode();
+        for (ServedModel model : store.all()) {
+            ObjectNode entry = list.addObject();
+            entry.put("name", model.name());
+            entry.put("version", model.version());
+            entry.put("ready", model.ready());
+            entry.put("dualnet", model.ready() && model.isDualnet());
+            if (model.ready()) {
+                entry.put("execution_provider", model.executionProvider().name());
+                entry.put("parity", model.parity());
+            } else {
+                entry.put("reason", model.reason());
+            }
+        }
+        ctx.json(list);
+    }
+
+    public void metrics(Context ctx) {
+        ctx.contentType(ServerMetrics.contentType()).result(metrics.scrape());
+    }
+
+    private float[] image(JsonNode image, String where) {
+        if (image == null) {
+            throw ApiException.badRequest(where + "missing \"image\": expected 784 numbers in [0, 1] or a base64 PNG/JPEG");
+        }
+        if (image.isTextual()) {
+            String text = image.asText();
+            int comma = text.startsWith("data:") ? text.indexOf(',') : -1;
+            byte[] bytes;
+            try {
+                bytes = Base64.getDecoder().decode(text.substring(comma + 1).strip());
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(where + "\"image\" is not valid base64: " + e.getMessage());
+            }
+            return MnistImages.fromImageBytes(bytes);
+        }
+        if (!image.isArray()) {
+            throw ApiException.badRequest(where + "\"image\" must be 784 numbers in [0, 1] or a base64 PNG/JPEG string");
+        }
+        List<JsonNode> values = new ArrayList<>(DualNetPredictor.PIXELS);
+        for (JsonNode v : image) {
+            if (v.isArray()) {
+                v.forEach(values::add);
+            } else {
+                values.add(v);
+            }
+            if (values.size() > DualNetPredictor.PIXELS) {
+                break;
+            }
+        }
+        if (values.size() != DualNetPredictor.PIXELS) {
+            throw ApiException.badRequest(where + "\"image\" has " + (values.size() > 784 ? "more than 784" : values.size())
+                    + " values, expected 784 (28 x 28)");
+        }
+        float[] pixels = new float[DualNetPredictor.PIXELS];
+        for (int p = 0; p < pixels.length; p++) {
+            JsonNode v = values.get(p);
+            if (!v.isNumber()) {
+                throw ApiException.badRequest(where + "\"image\" value " + p + " is " + v + ", expected a number in [0, 1]");
+            }
+            pixels[p] = (float) v.asDouble();
+        }
+        return pixels;
+    }
+
+    private JsonNode body(Context ctx) {
+        byte[] bytes = ctx.bodyAsBytes();
+        if (bytes.length == 0) {
+            throw ApiException.badRequest("empty body: expected JSON");
+        }
+        try {
+            JsonNode node = json.readTree(bytes);
+            if (node == null || node.isMissingNode()) {
+                throw ApiException.badRequest("empty body: expected JSON");
+            }
+            return node;
+        } catch (IOException e) {
+            throw ApiException.badRequest("malformed JSON: " + firstLine(e.getMessage()));
+        }
+    }
+
+    private ServedModel model(Context ctx) {
+        String name = ctx.pathParam("name");
+        ServedModel model = store.get(name).orElseThrow(() -> ApiException.notFound("unknown model '" + name
+                + "'; models: " + store.all().stream().map(ServedModel::name).toList()));
+        String version = ctx.pathParamMap().get("version");
+        if (version != null && !version.equals(Long.toString(model.version()))) {
+            throw ApiException.notFound("model '" + name + "' has no version '" + version + "'; it serves version "
+                    + model.version());
+        }
+        return model;
+    }
+
+    private ServedModel readyModel(Context ctx) {
+        ServedModel model = model(ctx);
+        if (!model.ready()) {
+            throw new ApiException(503, "model '" + model.name() + "' is not ready: " + model.reason());
+        }
+        return model;
+    }
+
+    private ServedModel dualnetModel(String name) {
+        if (name != null) {
+            ServedModel model = store.get(name).orElseThrow(() -> ApiException.notFound("unknown model '" + name + "'"));
+            if (!model.ready()) {
+                throw new ApiException(503, "model '" + name + "' is not ready: " + model.reason());
+            }
+            if (!model.isDualnet()) {
+                throw ApiException.badRequest("model '" + name + "' does not have the dualnet inputs and outputs; "
+                        + "use /v2/models/" + name + "/infer");
+            }
+            return model;
+        }
+        return store.get("dualnet").filter(m -> m.ready() && m.isDualnet())
+                .or(() -> store.all().stream().filter(m -> m.ready() && m.isDualnet()).findFirst())
+                .orElseThrow(() -> new ApiException(503, "no ready dualnet model to predict with"));
+    }
+
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> future) {
+        try {
+            return future.get(INFER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | CompletionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(cause);
+        } catch (TimeoutException e) {
+            throw new ApiException(503, "inference did not finish in " + INFER_TIMEOUT_SECONDS + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "interrupted");
+        }
+    }
+
+    private ArrayNode specs(Map<String, TensorSpec> specs) {
+        ArrayNode list = json.createArrayNode();
+        for (TensorSpec spec : specs.values()) {
+            ObjectNode node = list.addObject();
+            node.put("name", spec.name());
+            node.put("datatype", spec.type().protocolName());
+            ArrayNode shape = node.putArray("shape");
+            for (long dim : spec.shape()) {
+                shape.add(dim);
+            }
+        }
+        return list;
+    }
+
+    private static int argMax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

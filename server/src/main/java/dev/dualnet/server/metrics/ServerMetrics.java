@@ -1,0 +1,69 @@
+package dev.dualnet.server.metrics;
+
+import dev.dualnet.server.models.ServedModel;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Collection;
+
+/** The server's Prometheus metrics, in a registry of its own. */
+public final class ServerMetrics {
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter requests = Counter.builder()
+            .name("dualnet_http_requests_total")
+            .help("HTTP requests by route, method and status")
+            .labelNames("route", "method", "status")
+            .register(registry);
+    private final Histogram latency = Histogram.builder()
+            .name("dualnet_http_request_duration_seconds")
+            .help("HTTP request latency by route")
+            .labelNames("route")
+            .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+            .register(registry);
+    private final Histogram batchSizes = Histogram.builder()
+            .name("dualnet_batch_size")
+            .help("Rows per runtime call made by the dynamic batcher")
+            .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+            .register(registry);
+    private final Gauge models = Gauge.builder()
+            .name("dualnet_model_ready")
+            .help("1 if the model serves, 0 if it was refused at load; labels say where it runs")
+            .labelNames("model", "version", "execution_provider", "parity")
+            .register(registry);
+
+    public void recordRequest(String route, String method, int status, double seconds) {
+        requests.labelValues(route, method, Integer.toString(status)).inc();
+        latency.labelValues(route).observe(seconds);
+    }
+
+    public void recordBatch(int rows) {
+        batchSizes.observe(rows);
+    }
+
+    public void recordModels(Collection<ServedModel> served) {
+        for (ServedModel model : served) {
+            models.labelValues(model.name(), Long.toString(model.version()),
+                    model.ready() ? model.executionProvider().name() : "none",
+                    model.ready() ? model.parity() : "failed").set(model.ready() ? 1 : 0);
+        }
+    }
+
+    /** The Prometheus text exposition of every metric. */
+    public byte[] scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            PrometheusTextFormatWriter.create().write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new IllegalStateException("writing to memory cannot fail", e);
+        }
+        return out.toByteArray();
+    }
+
+    public static String contentType() {
+        return PrometheusTextFormatWriter.CONTENT_TYPE;
+    }
+}

@@ -1,0 +1,177 @@
+package dev.dualnet.server.models;
+
+import dev.dualnet.runtime.DualNetPredictor;
+import dev.dualnet.runtime.ExecutionProvider;
+import dev.dualnet.runtime.InvalidInputException;
+import dev.dualnet.runtime.NamedTensor;
+import dev.dualnet.runtime.OnnxModel;
+import dev.dualnet.runtime.TensorSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One model of the repository as the server sees it: ready to serve, or refused with the reason.
+ * Ready models run through a {@link DynamicBatcher} when batching is on and every input is batched
+ * along its first dimension.
+ */
+public final class ServedModel implements AutoCloseable {
+    /** Whether a model serves, and why not. */
+    public enum Status {
+        READY,
+        FAILED
+    }
+
+    private final String name;
+    private final long version;
+    private final Path file;
+    private final Status status;
+    private final String reason;
+    private final OnnxModel model;
+    private final boolean dualnet;
+    private final DynamicBatcher batcher;
+    private final String parity;
+
+    private ServedModel(String name, long version, Path file, Status status, String reason, OnnxModel model,
+            boolean dualnet, DynamicBatcher batcher, String parity) {
+        this.name = name;
+        this.version = version;
+        this.file = file;
+        this.status = status;
+        this.reason = reason;
+        this.model = model;
+        this.dualnet = dualnet;
+        this.batcher = batcher;
+        this.parity = parity;
+    }
+
+    static ServedModel ready(String name, long version, OnnxModel model, DynamicBatcher batcher, String parity) {
+        return new ServedModel(name, version, model.path(), Status.READY, null, model,
+                DualNetPredictor.hasDualnetInterface(model), batcher, parity);
+    }
+
+    static ServedModel failed(String name, long version, Path file, String reason) {
+        return new ServedModel(name, version, file, Status.FAILED, reason, null, false, null, null);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public long version() {
+        return version;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public boolean ready() {
+        return status == Status.READY;
+    }
+
+    public String reason() {
+        return reason;
+    }
+
+    /** "passed", "none" (no bundle) or null when the model was refused. */
+    public String parity() {
+        return parity;
+    }
+
+    public ExecutionProvider executionProvider() {
+        return model == null ? null : model.executionProvider();
+    }
+
+    public Map<String, TensorSpec> inputs() {
+        return model.inputs();
+    }
+
+    public Map<String, TensorSpec> outputs() {
+        return model.outputs();
+    }
+
+    /** Whether the model has the dualnet interface, so /predict can use it. */
+    public boolean isDualnet() {
+        return dualnet;
+    }
+
+    /**
+     * Runs a request, batched with others when possible.
+     *
+     * @throws InvalidInputException if the request does not fit the model
+     */
+    public CompletableFuture<Map<String, NamedTensor>> infer(List<NamedTensor> feeds, Set<String> outputs) {
+        List<NamedTensor> ordered = inModelOrder(feeds);
+        if (dualnet) {
+            checkDualnetValues(ordered);
+        }
+        int rows = batchRows(ordered);
+        if (batcher == null || rows < 0) {
+            return CompletableFuture.completedFuture(model.run(ordered, outputs));
+        }
+        model.validate(ordered, outputs);
+        return batcher.submit(ordered, outputs, rows);
+    }
+
+    /** dualnet's value ranges, which the model's types alone do not express. */
+    private static void checkDualnetValues(List<NamedTensor> feeds) {
+        for (NamedTensor feed : feeds) {
+            if (feed.name().equals(DualNetPredictor.IMAGE) && feed.data() instanceof float[] pixels) {
+                DualNetPredictor.checkPixels(pixels);
+            } else if (feed.name().equals(DualNetPredictor.NUMBER) && feed.data() instanceof long[] numbers) {
+                for (int i = 0; i < numbers.length; i++) {
+                    DualNetPredictor.checkNumber(i, numbers[i]);
+                }
+            }
+        }
+    }
+
+    /** Inputs sorted into the model's input order; unknown or duplicate names are left for validation to report. */
+    private List<NamedTensor> inModelOrder(List<NamedTensor> feeds) {
+        List<NamedTensor> ordered = new ArrayList<>(feeds.size());
+        for (String input : model.inputs().keySet()) {
+            for (NamedTensor feed : feeds) {
+                if (feed.name().equals(input)) {
+                    ordered.add(feed);
+                }
+            }
+        }
+        for (NamedTensor feed : feeds) {
+            if (!model.inputs().containsKey(feed.name())) {
+                ordered.add(feed);
+            }
+        }
+        return ordered;
+    }
+
+    /** The shared first dimension when every input is batched along it, else -1. */
+    private int batchRows(List<NamedTensor> feeds) {
+        int rows = -1;
+        for (NamedTensor feed : feeds) {
+            TensorSpec spec = model.inputs().get(feed.name());
+            long[] shape = feed.shape();
+            if (spec == null || spec.rank() == 0 || spec.shape()[0] != -1 || shape.length == 0) {
+                return -1;
+            }
+            if (rows >= 0 && shape[0] != rows) {
+                return -1;
+            }
+            rows = (int) shape[0];
+        }
+        return rows;
+    }
+
+    @Override
+    public void close() {
+        if (batcher != null) {
+            batcher.close();
+        }
+        if (model != null) {
+            model.close();
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.dualnet.server.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dualnet.runtime.RuntimeOptions;
+import dev.dualnet.server.DualnetServer;
+import dev.dualnet.server.models.ModelStore;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Stream;
+
+/**
+ * A server on a free loopback port over a temporary repository holding the runtime module's
+ * trained seed model (as "dualnet" and as "seed") and a small generic model ("adder"), plus an
+ * HTTP client for it.
+ */
+public final class TestServer implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final DualnetServer server;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private TestServer(DualnetServer server) {
+        this.server = server;
+    }
+
+    /** The trained seed model's repository entry, shared with the runtime tests. */
+    public static Path seedEntry() {
+        return Path.of(System.getProperty("dualnet.test.models", "../runtime/src/test/resources/models")).resolve("seed");
+    }
+
+    /** Builds a repository under {@code dir} with dualnet, seed and adder. */
+    public static Path repository(Path dir) throws IOException {
+        Path repo = dir.resolve("models");
+        copyTree(seedEntry(), repo.resolve("dualnet"));
+        copyTree(seedEntry(), repo.resolve("seed"));
+        try {
+            copyTree(Path.of(TestServer.class.getResource("/models/adder").toURI()), repo.resolve("adder"));
+        } catch (URISyntaxException e) {
+            throw new IOException(e);
+        }
+        return repo;
+    }
+
+    public static TestServer start(Path repository, boolean batching, long batchDelayMicros) throws IOException {
+        return new TestServer(DualnetServer.start(new DualnetServer.Settings("127.0.0.1", 0, repository,
+                new ModelStore.Settings(RuntimeOptions.defaults().withIntraOpThreads(2), batching, 64, batchDelayMicros),
+                1 << 20, 32)));
+    }
+
+    public DualnetServer server() {
+        return server;
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.port() + path);
+    }
+
+    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+        return post(path, body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    public HttpResponse<String> post(String path, byte[] body) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    public static JsonNode json(HttpResponse<String> response) throws IOException {
+        return JSON.readTree(response.body());
+    }
+
+    public static ObjectMapper mapper() {
+        return JSON;
+    }
+
+    public static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path source : paths.toList()) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.drainAndStop(5_000);
+    }
+}
