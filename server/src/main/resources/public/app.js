@@ -137,7 +137,7 @@
       card.innerHTML = "";
       const table = document.createElement("table");
       [
-        ["model", info.name + " v" + info.version + " (" + served.execution_provider + ")"],
+        ["model", served.name + " v" + served.version + " (" + served.execution_provider + ")"],
         ["preset", info.preset + ", " + info.parameters + " parameters"],
         ["test digit accuracy", pct(m.testDigitAccuracy)],
         ["test sum accuracy", pct(m.testSumAccuracy)],

@@ -8,6 +8,7 @@ import dev.dualnet.server.metrics.ServerMetrics;
 import dev.dualnet.server.models.ModelStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class DualnetServer implements AutoCloseable {
     public static final String VERSION = "0.1.0";
     private static final Logger LOG = LoggerFactory.getLogger(DualnetServer.class);
+    private static final long RESPONSE_FLUSH_MILLIS = 250;
 
     private final ModelStore store;
     private final ServerMetrics metrics;
@@ -71,6 +73,8 @@ public final class DualnetServer implements AutoCloseable {
             config.jetty.port = settings.port();
             config.jetty.threadPool = new QueuedThreadPool(settings.threads(), Math.min(8, settings.threads()));
             config.http.maxRequestSize = settings.maxBodyBytes();
+            // Our own shutdown drains requests first; Jetty's hook would cut them off.
+            config.jetty.modifyServer(jetty -> jetty.setStopAtShutdown(false));
             config.jsonMapper(new JavalinJackson(json, false));
             config.staticFiles.add(staticFiles -> {
                 staticFiles.hostedPath = "/";
@@ -79,21 +83,19 @@ public final class DualnetServer implements AutoCloseable {
             });
             config.requestLogger.http((ctx, millis) -> metrics.recordRequest(route(ctx), ctx.method().name(),
                     ctx.statusCode(), millis / 1000.0));
-            config.routes.before(ctx -> self[0].admit(ctx));
-            config.routes.after(ctx -> self[0].inFlight.decrementAndGet());
-            config.routes.get("/v2/health/live", routes::live);
-            config.routes.get("/v2/health/ready", routes::ready);
-            config.routes.get("/v2", routes::serverMetadata);
-            config.routes.get("/v2/models/{name}", routes::modelMetadata);
-            config.routes.get("/v2/models/{name}/versions/{version}", routes::modelMetadata);
-            config.routes.get("/v2/models/{name}/ready", routes::modelReady);
-            config.routes.get("/v2/models/{name}/versions/{version}/ready", routes::modelReady);
-            config.routes.post("/v2/models/{name}/infer", routes::infer);
-            config.routes.post("/v2/models/{name}/versions/{version}/infer", routes::infer);
-            config.routes.post("/predict", routes::predict);
-            config.routes.get("/models", routes::models);
-            config.routes.get("/models/{name}/card", routes::modelCard);
-            config.routes.get("/metrics", routes::metrics);
+            config.routes.get("/v2/health/live", tracked(self, routes::live));
+            config.routes.get("/v2/health/ready", tracked(self, routes::ready));
+            config.routes.get("/v2", tracked(self, routes::serverMetadata));
+            config.routes.get("/v2/models/{name}", tracked(self, routes::modelMetadata));
+            config.routes.get("/v2/models/{name}/versions/{version}", tracked(self, routes::modelMetadata));
+            config.routes.get("/v2/models/{name}/ready", tracked(self, routes::modelReady));
+            config.routes.get("/v2/models/{name}/versions/{version}/ready", tracked(self, routes::modelReady));
+            config.routes.post("/v2/models/{name}/infer", tracked(self, routes::infer));
+            config.routes.post("/v2/models/{name}/versions/{version}/infer", tracked(self, routes::infer));
+            config.routes.post("/predict", tracked(self, routes::predict));
+            config.routes.get("/models", tracked(self, routes::models));
+            config.routes.get("/models/{name}/card", tracked(self, routes::modelCard));
+            config.routes.get("/metrics", tracked(self, routes::metrics));
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
             config.routes.exception(InvalidInputException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
@@ -122,11 +124,20 @@ public final class DualnetServer implements AutoCloseable {
         return server;
     }
 
-    private void admit(Context ctx) {
-        inFlight.incrementAndGet();
-        if (draining) {
-            throw new ApiException(503, "server is shutting down");
-        }
+    /** Counts the request as in flight while it runs, and refuses it once the server drains. */
+    private static Handler tracked(DualnetServer[] self, Handler handler) {
+        return ctx -> {
+            DualnetServer server = self[0];
+            server.inFlight.incrementAndGet();
+            try {
+                if (server.draining) {
+                    throw new ApiException(503, "server is shutting down");
+                }
+                handler.handle(ctx);
+            } finally {
+                server.inFlight.decrementAndGet();
+            }
+        };
     }
 
     private static void error(Context ctx, int status, String message) {
@@ -153,6 +164,7 @@ public final class DualnetServer implements AutoCloseable {
      */
     public void drainAndStop(long timeoutMillis) {
         draining = true;
+        LOG.info("shutting down: draining {} in-flight request(s)", inFlight.get());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (inFlight.get() > 0 && System.nanoTime() < deadline) {
             try {
@@ -164,6 +176,12 @@ public final class DualnetServer implements AutoCloseable {
         }
         if (inFlight.get() > 0) {
             LOG.warn("stopping with {} request(s) still in flight after {} ms", inFlight.get(), timeoutMillis);
+        }
+        try {
+            // Handlers have returned; give Jetty a moment to write their responses out.
+            Thread.sleep(RESPONSE_FLUSH_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         app.stop();
         store.close();
