@@ -1,6 +1,10 @@
 package dev.dualnet.server;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.dualnet.runtime.InvalidInputException;
 import dev.dualnet.server.http.ApiException;
 import dev.dualnet.server.http.Routes;
@@ -64,7 +68,11 @@ public final class DualnetServer implements AutoCloseable {
         ServerMetrics metrics = new ServerMetrics();
         ModelStore store = ModelStore.load(settings.modelDir(), settings.models(), metrics::recordBatch);
         metrics.recordModels(store.all());
-        ObjectMapper json = new ObjectMapper();
+        ObjectMapper json = JsonMapper.builder(JsonFactory.builder()
+                        .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+                        .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+                        .build())
+                .build();
         Routes routes = new Routes(store, metrics, json, VERSION);
         DualnetServer[] self = new DualnetServer[1];
         Javalin app = Javalin.create(config -> {

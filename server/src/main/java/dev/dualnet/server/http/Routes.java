@@ -74,11 +74,12 @@ public final class Routes {
         ctx.json(Map.of("name", model.name(), "ready", true));
     }
 
-    public void infer(Context ctx) {
+    public void infer(Context ctx) throws IOException {
         ServedModel model = readyModel(ctx);
-        InferenceJson.Request request = InferenceJson.parseRequest(body(ctx));
+        InferenceJson.Request request = InferenceJson.parseRequest(json, ctx.bodyAsBytes());
         Map<String, NamedTensor> outputs = await(model.infer(request.inputs(), request.outputs()));
-        ctx.json(InferenceJson.response(json, model.name(), model.version(), request.id(), outputs));
+        ctx.contentType("application/json")
+                .result(InferenceJson.response(json, model.name(), model.version(), request.id(), outputs));
     }
 
     /**

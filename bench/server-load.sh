@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# HTTP load on loopback with wrk: single-sample Open Inference Protocol infer requests to the seed
+# model, at 1, 16 and 64 connections with dynamic batching, and at 64 without; then a longer run at
+# 64 connections that samples the server's RSS after the first minute and at the end.
+#
+#   bench/server-load.sh [SECONDS_PER_RUN] [SOAK_SECONDS]     (defaults 60 and 300)
+#
+# Needs wrk (Debian: apt-get install wrk) and a seed model at runs/bench/seed-model
+# (bench/inference-benchmarks.sh exports one).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+duration=${1:-60}
+soak=${2:-300}
+model="$root/runs/bench/seed-model"
+out="$root/runs/bench/load"
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+[ -f "$model/1/model.onnx" ] || { echo "no model at $model: run bench/inference-benchmarks.sh first" >&2; exit 1; }
+mkdir -p "$out/repo"
+rm -rf "$out/repo/seed" && cp -r "$model" "$out/repo/seed"
+
+# One real test digit from the parity bundle, as a KServe v2 request body.
+"$root/dualnet" serve --help >/dev/null # builds the server module if needed
+java -cp "$root/server/target/lib/*" "$root/bench/MakeInferBody.java" "$model/1/parity" > "$out/body.json"
+cat > "$out/infer.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = io.open("$out/body.json", "rb")
+wrk.body = f:read("*a")
+f:close()
+LUA
+
+port=18990
+server_pid=""
+start_server() { # extra serve flags
+  "$root/dualnet" serve --model-dir "$out/repo" --port $port "$@" >"$out/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 120); do
+    curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "server did not become ready; see $out/server.log" >&2
+  exit 1
+}
+stop_server() {
+  kill -TERM "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+}
+rss_kib() { awk '/VmRSS/{print $2}' "/proc/$(pgrep -f "ServerCli serve --model-dir $out/repo" | head -n1)/status"; }
+run_wrk() { # label connections seconds
+  local label=$1 connections=$2 seconds=$3
+  wrk -t"$(( connections < 2 ? 1 : 2 ))" -c"$connections" -d"${seconds}s" --latency -s "$out/infer.lua" \
+    "http://127.0.0.1:$port/v2/models/seed/infer" >"$out/$label.txt" 2>&1
+  local rps p99 errors non2xx
+  rps=$(awk '/Requests\/sec/{print $2}' "$out/$label.txt")
+  p99=$(awk '$1=="99%"{print $2}' "$out/$label.txt")
+  errors=$(awk '/Socket errors/{print $0}' "$out/$label.txt")
+  non2xx=$(awk '/Non-2xx/{print $NF}' "$out/$label.txt")
+  printf '%-24s connections=%-3s requests/s=%-10s p99=%-9s non-2xx=%s %s\n' "$label" "$connections" "$rps" "$p99" \
+    "${non2xx:-0}" "${errors:-socket errors=0}"
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); wrk and server share them"
+start_server --intra-op-threads 1
+curl -sf -X POST -H 'Content-Type: application/json' --data-binary @"$out/body.json" \
+  "http://127.0.0.1:$port/v2/models/seed/infer" >/dev/null
+wrk -t1 -c4 -d5s -s "$out/infer.lua" "http://127.0.0.1:$port/v2/models/seed/infer" >/dev/null 2>&1 # warm-up
+run_wrk batching-c1 1 "$duration"
+run_wrk batching-c16 16 "$duration"
+run_wrk batching-c64 64 "$duration"
+stop_server
+
+start_server --intra-op-threads 1 --no-batching
+wrk -t1 -c4 -d5s -s "$out/infer.lua" "http://127.0.0.1:$port/v2/models/seed/infer" >/dev/null 2>&1
+run_wrk no-batching-c64 64 "$duration"
+stop_server
+
+start_server --intra-op-threads 1
+wrk -t1 -c4 -d5s -s "$out/infer.lua" "http://127.0.0.1:$port/v2/models/seed/infer" >/dev/null 2>&1
+wrk -t2 -c64 -d"${soak}s" --latency -s "$out/infer.lua" "http://127.0.0.1:$port/v2/models/seed/infer" \
+  >"$out/soak.txt" 2>&1 &
+wrk_pid=$!
+sleep 60
+rss_first=$(rss_kib)
+sleep $((soak - 65))
+rss_end=$(rss_kib)
+wait $wrk_pid
+stop_server
+awk -v a="$rss_first" -v b="$rss_end" -v s="$soak" \
+  'BEGIN { printf "memory: RSS after 1 min %d KiB, after %d s %d KiB (%+.1f%%)\n", a, s - 5, b, 100 * (b - a) / a }'
+awk '/Requests\/sec|Non-2xx|Socket errors/' "$out/soak.txt"
