@@ -46,10 +46,11 @@ public final class ModelExport {
      * @param maxBatchSize max_batch_size written to config.pbtxt
      * @param data MNIST, whose first test images go into the parity bundle
      * @param bundleSize how many test pairs the parity bundle holds
+     * @param command the command line to record in the model card
      * @throws IOException if writing fails
      */
-    public Result export(Path checkpoint, Path entry, int maxBatchSize, MnistData data, int bundleSize)
-            throws IOException {
+    public Result export(Path checkpoint, Path entry, int maxBatchSize, MnistData data, int bundleSize,
+            String command) throws IOException {
         Checkpoint saved = Checkpoint.read(checkpoint);
         CheckpointState state = saved.state();
         TrainingConfig config = state.config();
@@ -75,14 +76,14 @@ public final class ModelExport {
                             "data", "the first " + samples.size() + " MNIST test images",
                             "testSeed", config.testSeed(),
                             "dataChecksums", state.dataChecksums(),
-                            "checkpoint", checkpoint.toAbsolutePath().normalize().toString()));
+                            "checkpoint", relative(checkpoint)));
             Path modelFile = versionDir.resolve(MODEL_FILE);
             AtomicFiles.write(modelFile, out -> out.write(bytes));
             AtomicFiles.writeString(entry.resolve(CONFIG_FILE), TritonConfig.dualnet(name, maxBatchSize, 100));
             String modelSha = Sha256.of(bytes);
             ModelCard card = new ModelCard(name, VERSION, config.preset(), model.parameterCount(), last(state),
                     state.history(), config, metadata.get("config_sha256"), state.dataChecksums(),
-                    checkpoint.toAbsolutePath().normalize().toString(),
+                    relative(checkpoint), command,
                     Map.of("file", VERSION + "/" + MODEL_FILE, "opset", OnnxExporter.OPSET,
                             "irVersion", OnnxExporter.IR_VERSION, "sha256", modelSha),
                     Map.of(OnnxExporter.IMAGE, "float32 [N,1,28,28], pixels in [0,1]",
@@ -92,6 +93,13 @@ public final class ModelExport {
             AtomicFiles.writeString(entry.resolve(CARD_FILE), Json.writer().writeValueAsString(card));
             return new Result(entry, modelFile, modelSha, card);
         }
+    }
+
+    /** A path as given relative to the working directory when it lies below it, so cards stay portable. */
+    private static String relative(Path path) {
+        Path absolute = path.toAbsolutePath().normalize();
+        Path cwd = Path.of("").toAbsolutePath();
+        return absolute.startsWith(cwd) ? cwd.relativize(absolute).toString() : absolute.toString();
     }
 
     private static EpochMetrics last(CheckpointState state) {

@@ -34,7 +34,7 @@ class CorruptedModelTest {
     void exportAndCorrupt() throws Exception {
         run = TinyRuns.run(Preset.SEED);
         good = dir.resolve("good");
-        new ModelExport().export(run, good, 16, TinyRuns.data(), 64);
+        new ModelExport().export(run, good, 16, TinyRuns.data(), 64, "test");
         bad = dir.resolve("bad");
         Files.createDirectories(bad.resolve("1"));
         Onnx.ModelProto model = Onnx.ModelProto.parseFrom(Files.readAllBytes(good.resolve("1").resolve("model.onnx")));

@@ -34,7 +34,7 @@ class ExportTest {
     void exportsAValidFaithfulModelRepositoryEntry(Preset preset) throws Exception {
         Path run = TinyRuns.run(preset);
         Path entry = dir.resolve("models").resolve("tiny-" + preset.id());
-        ModelExport.Result result = new ModelExport().export(run, entry, 64, TinyRuns.data(), 128);
+        ModelExport.Result result = new ModelExport().export(run, entry, 64, TinyRuns.data(), 128, "test");
 
         assertThat(OnnxChecker.check(result.model())).contains("ok");
 

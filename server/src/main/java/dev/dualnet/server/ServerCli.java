@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 
 /** Entry point of the server's commands; the {@code dualnet} launcher routes {@code serve} here. */
 @Command(name = "dualnet", mixinStandardHelpOptions = true, version = "dualnet " + DualnetServer.VERSION,
-        subcommands = {ServeCommand.class}, description = "Serve ONNX models over HTTP.")
+        subcommands = {ServeCommand.class, PredictCommand.class},
+        description = "Serve ONNX models over HTTP, or predict one picture.")
 public final class ServerCli {
     private static final Logger LOG = LoggerFactory.getLogger(ServerCli.class);
 

@@ -6,6 +6,8 @@ import java.util.concurrent.Callable;
 import dev.dualnet.trainer.cli.DataOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /** {@code dualnet export}: checkpoint to ONNX model-repository entry. */
@@ -36,6 +38,9 @@ final class ExportCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         if (maxBatchSize < 1) {
@@ -45,7 +50,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--bundle-size must be at least 1, got " + bundleSize);
         }
         ModelExport.Result result = new ModelExport().export(checkpoint, out, maxBatchSize, data.source().load(),
-                bundleSize);
+                bundleSize, "dualnet " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         System.out.printf("Exported %s (preset %s) to %s%n  model.onnx sha256 %s%n", result.card().name(),
                 result.card().preset(), result.model().toAbsolutePath(), result.modelSha256());
         return 0;

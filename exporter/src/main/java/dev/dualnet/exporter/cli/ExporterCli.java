@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 
 /** Entry point of the exporter's commands; the {@code dualnet} launcher routes {@code export} here. */
 @Command(name = "dualnet", mixinStandardHelpOptions = true, version = "dualnet 0.1.0",
-        subcommands = {ExportCommand.class, ParityCommand.class},
+        subcommands = {ExportCommand.class, ParityCommand.class, PipelineCommand.class},
         description = "Export trained dualnet checkpoints to ONNX and check the export is faithful.")
 public final class ExporterCli {
     private ExporterCli() {}

@@ -19,6 +19,7 @@ import java.util.Map;
  * @param configSha256 SHA-256 of the configuration JSON
  * @param dataChecksums SHA-256 of each data file the run trained and tested on
  * @param checkpoint the checkpoint exported
+ * @param command the dualnet command that produced the model (its seed is in {@code training})
  * @param onnx file name, opset, IR version and SHA-256 of the ONNX file
  * @param inputs input names to descriptions
  * @param outputs output names to descriptions
@@ -34,6 +35,7 @@ public record ModelCard(
         String configSha256,
         Map<String, String> dataChecksums,
         String checkpoint,
+        String command,
         Map<String, Object> onnx,
         Map<String, String> inputs,
         Map<String, String> outputs) {}

@@ -4,14 +4,14 @@ package dev.dualnet.trainer.cli;
  * Settings the PyTorch engine reads once, when it loads: they must be in place before the first
  * DJL call, which is why they are system properties rather than constructor arguments.
  */
-final class EngineSetup {
+public final class EngineSetup {
     private EngineSetup() {}
 
     /**
      * Pins the engine to {@code threads} intra-op threads and one inter-op thread, and keeps DJL
      * from downloading anything: the natives come from the jars on the class path.
      */
-    static void configure(int threads) {
+    public static void configure(int threads) {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");

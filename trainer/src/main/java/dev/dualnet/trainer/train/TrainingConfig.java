@@ -46,6 +46,17 @@ public record TrainingConfig(
                 "device must be auto, cpu, gpu or gpu:N, got '" + device + "'");
     }
 
+    /**
+     * The settings a preset was tuned with, on all data, choosing the device automatically.
+     *
+     * @param epochs epochs, or null for the preset's
+     */
+    public static TrainingConfig forPreset(Preset preset, Integer epochs, long seed, long testSeed, int threads) {
+        Preset.TrainingDefaults defaults = preset.defaults();
+        return new TrainingConfig(preset.id(), epochs != null ? epochs : defaults.epochs(), defaults.batchSize(),
+                defaults.learningRate(), defaults.schedule(), 0f, seed, testSeed, threads, "auto", 0, 0);
+    }
+
     public Preset presetValue() {
         return Preset.fromId(preset);
     }

@@ -1,0 +1,92 @@
+package dev.dualnet.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.dualnet.runtime.parity.ParityBundle;
+import dev.dualnet.runtime.testing.Fixtures;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+
+class MnistImagesTest {
+    @Test
+    void anMnistSizedDarkPictureIsOnlyConverted() throws Exception {
+        float[] digit = bundleImage(0);
+        float[] back = MnistImages.fromImageBytes(png(render(digit, 28, false, false)));
+        for (int i = 0; i < 784; i++) {
+            assertThat(back[i]).isCloseTo(digit[i], org.assertj.core.data.Offset.offset(1f / 255));
+        }
+    }
+
+    @Test
+    void largeInkOnPaperPicturesAreInvertedCroppedScaledAndCentred() throws Exception {
+        try (DualNetPredictor predictor = DualNetPredictor.load(Fixtures.seedEntry(), Fixtures.options())) {
+            int agree = 0;
+            for (int i = 0; i < 20; i++) {
+                float[] digit = bundleImage(i);
+                // Black ink on white paper, 5x larger, shifted off-centre: what a phone photo or scan gives.
+                float[] prepared = MnistImages.fromImageBytes(png(render(digit, 140, true, true)));
+                assertThat(prepared).hasSize(784);
+                double[] centre = centreOfMass(prepared);
+                assertThat(centre[0]).isBetween(12.0, 15.5);
+                assertThat(centre[1]).isBetween(12.0, 15.5);
+                if (predictor.predict(prepared, 0).digit() == predictor.predict(digit, 0).digit()) {
+                    agree++;
+                }
+            }
+            assertThat(agree).isGreaterThanOrEqualTo(18);
+        }
+    }
+
+    @Test
+    void blankOrUndecodablePicturesAreRejected() throws Exception {
+        assertThatThrownBy(() -> MnistImages.fromImageBytes(png(render(new float[784], 56, true, false))))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("no ink");
+        assertThatThrownBy(() -> MnistImages.fromImageBytes("plain text, no picture".getBytes()))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("not a PNG or JPEG");
+    }
+
+    private static float[] bundleImage(int i) throws Exception {
+        ParityBundle bundle = ParityBundle.read(ParityBundle.locate(Fixtures.seedEntry()));
+        return Arrays.copyOfRange(bundle.inputs().get("image").floats(), i * 784, (i + 1) * 784);
+    }
+
+    private static BufferedImage render(float[] digit, int size, boolean inkOnPaper, boolean offCentre) {
+        BufferedImage image = new BufferedImage(size + (offCentre ? size / 2 : 0), size, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setColor(inkOnPaper ? Color.WHITE : Color.BLACK);
+        g.fillRect(0, 0, image.getWidth(), image.getHeight());
+        int scale = size / 28;
+        for (int p = 0; p < 784; p++) {
+            int v = Math.round(255 * digit[p]);
+            int shade = inkOnPaper ? 255 - v : v;
+            g.setColor(new Color(shade, shade, shade));
+            g.fillRect((p % 28) * scale + (offCentre ? size / 3 : 0), (p / 28) * scale, scale, scale);
+        }
+        g.dispose();
+        return image;
+    }
+
+    private static byte[] png(BufferedImage image) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+
+    private static double[] centreOfMass(float[] pixels) {
+        double mass = 0;
+        double x = 0;
+        double y = 0;
+        for (int p = 0; p < 784; p++) {
+            mass += pixels[p];
+            x += pixels[p] * (p % 28);
+            y += pixels[p] * (p / 28);
+        }
+        return new double[] {x / mass, y / mass};
+    }
+}
