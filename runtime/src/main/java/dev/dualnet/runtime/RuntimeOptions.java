@@ -36,7 +36,21 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads, Op
     public enum Device {
         AUTO,
         CUDA,
-        CPU
+        CPU;
+
+        /**
+         * Parses a command-line value: auto, cuda or cpu, in any case.
+         *
+         * @throws IllegalArgumentException naming the accepted values
+         */
+        public static Device parse(String value) {
+            for (Device device : values()) {
+                if (device.name().equalsIgnoreCase(value)) {
+                    return device;
+                }
+            }
+            throw new IllegalArgumentException("--device must be auto, cuda or cpu, got '" + value + "'");
+        }
     }
 
     /** ONNX Runtime's graph optimisation levels. */

@@ -65,12 +65,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-batch-size must be >= 1, --batch-delay-us >= 0, --threads >= 4, "
                     + "--intra-op-threads >= 0");
         }
-        RuntimeOptions.Device dev = switch (device.toLowerCase(Locale.ROOT)) {
-            case "auto" -> RuntimeOptions.Device.AUTO;
-            case "cuda" -> RuntimeOptions.Device.CUDA;
-            case "cpu" -> RuntimeOptions.Device.CPU;
-            default -> throw new IllegalArgumentException("--device must be auto, cuda or cpu, got '" + device + "'");
-        };
+        RuntimeOptions.Device dev = RuntimeOptions.Device.parse(device);
         DualnetServer.Settings settings = new DualnetServer.Settings(host, port, modelDir,
                 new ModelStore.Settings(new RuntimeOptions(dev, 0, intraOpThreads, RuntimeOptions.Optimization.ALL),
                         !noBatching, maxBatchSize, batchDelayMicros),

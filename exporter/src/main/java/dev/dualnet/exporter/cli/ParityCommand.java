@@ -59,8 +59,7 @@ final class ParityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RuntimeOptions options = RuntimeOptions.defaults().withDevice(RuntimeOptions.Device.valueOf(
-                parseDevice(device)));
+        RuntimeOptions options = RuntimeOptions.defaults().withDevice(RuntimeOptions.Device.parse(device));
         for (Double tolerance : new Double[] {atol, rtol}) {
             if (tolerance != null && !(tolerance >= 0)) {
                 throw new IllegalArgumentException("tolerances must be >= 0, got " + tolerance);
@@ -78,12 +77,5 @@ final class ParityCommand implements Callable<Integer> {
         }
         System.out.printf("%s; reports in %s%n", report.passed() ? "PASS" : "FAIL", reportDir.toAbsolutePath());
         return report.passed() ? 0 : 1;
-    }
-
-    private static String parseDevice(String device) {
-        return switch (device) {
-            case "auto", "cuda", "cpu" -> device.toUpperCase(java.util.Locale.ROOT);
-            default -> throw new IllegalArgumentException("--device must be auto, cuda or cpu, got '" + device + "'");
-        };
     }
 }
