@@ -174,6 +174,9 @@ public final class InferenceJson {
 
     /** Reads a flat or nested array of values of one type; the parser is on its START_ARRAY. */
     private static Object values(JsonParser parser, ElementType type, String where) throws IOException {
+        if (type == ElementType.FP32) {
+            return floats(parser, where);
+        }
         Values out = new Values(type, where);
         int depth = 1;
         while (depth > 0) {
@@ -190,7 +193,40 @@ public final class InferenceJson {
         return out.array();
     }
 
-    /** A growing primitive array of one element type, checking each value as it comes. */
+    /** The common case, FP32 tensors such as images, in a tight loop straight into a float array. */
+    private static float[] floats(JsonParser parser, String where) throws IOException {
+        float[] out = new float[1024];
+        int size = 0;
+        int depth = 1;
+        while (depth > 0) {
+            JsonToken token = parser.nextToken();
+            if (token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_NUMBER_INT) {
+                double d = parser.getDoubleValue();
+                float f = (float) d;
+                if (!Float.isFinite(f)) {
+                    throw ApiException.badRequest(where + " value " + size + " is outside the FP32 range");
+                }
+                if (size == out.length) {
+                    if (size >= MAX_ELEMENTS) {
+                        throw ApiException.badRequest(where + ".data has more than " + MAX_ELEMENTS + " values");
+                    }
+                    out = java.util.Arrays.copyOf(out, size * 2);
+                }
+                out[size++] = f;
+            } else if (token == JsonToken.START_ARRAY) {
+                depth++;
+            } else if (token == JsonToken.END_ARRAY) {
+                depth--;
+            } else if (token == null) {
+                throw ApiException.badRequest("malformed JSON: " + where + ".data ends early");
+            } else {
+                throw ApiException.badRequest(where + " value " + size + " is " + parser.getText() + ", expected a number");
+            }
+        }
+        return size == out.length ? out : java.util.Arrays.copyOf(out, size);
+    }
+
+    /** A growing primitive array of one element type other than FP32, checking each value as it comes. */
     private static final class Values {
         private final ElementType type;
         private final String where;
@@ -209,13 +245,13 @@ public final class InferenceJson {
                 throw ApiException.badRequest(where + ".data has more than " + MAX_ELEMENTS + " values");
             }
             switch (type) {
-                case FP32, FP64 -> {
+                case FP64 -> {
                     if (token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT) {
                         throw ApiException.badRequest(where + " value " + size + " is " + parser.getText()
                                 + ", expected a number");
                     }
                     double d = parser.getDoubleValue();
-                    if (!Double.isFinite(d) || (type == ElementType.FP32 && !Float.isFinite((float) d))) {
+                    if (!Double.isFinite(d)) {
                         throw ApiException.badRequest(where + " value " + size + " is outside the " + type + " range");
                     }
                     if (size == reals.length) {
@@ -265,13 +301,6 @@ public final class InferenceJson {
 
         Object array() {
             return switch (type) {
-                case FP32 -> {
-                    float[] out = new float[size];
-                    for (int i = 0; i < size; i++) {
-                        out[i] = (float) reals[i];
-                    }
-                    yield out;
-                }
                 case FP64 -> java.util.Arrays.copyOf(reals, size);
                 case BOOL -> java.util.Arrays.copyOf(booleans, size);
                 case INT64 -> java.util.Arrays.copyOf(integers, size);
