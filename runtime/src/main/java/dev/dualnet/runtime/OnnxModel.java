@@ -17,7 +17,6 @@ import java.nio.LongBuffer;
 import java.nio.ShortBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -337,11 +336,6 @@ public final class OnnxModel implements AutoCloseable {
         }
         int newline = message.indexOf('\n');
         return newline < 0 ? message : message.substring(0, newline);
-    }
-
-    /** Names of the outputs, in model order. */
-    public List<String> outputNames() {
-        return new ArrayList<>(outputs.keySet());
     }
 
     @Override

@@ -9,7 +9,8 @@ package dev.dualnet.runtime;
  * @param sumProbabilities 19 probabilities
  */
 public record Prediction(int digit, int sum, float[] digitProbabilities, float[] sumProbabilities) {
-    static int argMax(float[] values, int from, int length) {
+    /** Index, relative to {@code from}, of the largest of {@code length} values; the first on ties. */
+    public static int argMax(float[] values, int from, int length) {
         int best = 0;
         for (int i = 1; i < length; i++) {
             if (values[from + i] > values[from + best]) {

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -109,9 +108,5 @@ final class ServeCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--body-limit '" + text + "' is not a size like 512KB or 8MB");
         }
-    }
-
-    static CommandLine commandLine() {
-        return ServerCli.commandLine();
     }
 }

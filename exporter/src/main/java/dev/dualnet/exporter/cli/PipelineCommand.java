@@ -87,10 +87,7 @@ final class PipelineCommand implements Callable<Integer> {
         int trainThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         EngineSetup.configure(trainThreads);
         Preset chosen = Preset.fromId(preset);
-        TrainingConfig defaults = TrainingConfig.forPreset(chosen, epochs, seed, testSeed, trainThreads);
-        TrainingConfig config = new TrainingConfig(defaults.preset(), defaults.epochs(), defaults.batchSize(),
-                defaults.learningRate(), defaults.schedule(), defaults.weightDecay(), seed, testSeed, trainThreads,
-                defaults.device(), trainLimit, 0);
+        TrainingConfig config = TrainingConfig.forPreset(chosen, epochs, seed, testSeed, trainThreads, trainLimit);
         Path run = runDir != null ? runDir : Path.of("runs", "pipeline-" + chosen.id());
         List<String[]> timings = new ArrayList<>();
 

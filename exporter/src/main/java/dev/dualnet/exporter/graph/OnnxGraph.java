@@ -94,11 +94,6 @@ public final class OnnxGraph {
         return output;
     }
 
-    /** Whether a tensor of this name exists already. */
-    public boolean hasName(String name) {
-        return names.contains(name);
-    }
-
     public GraphProto build() {
         return graph.build();
     }

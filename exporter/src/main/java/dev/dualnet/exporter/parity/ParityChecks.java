@@ -3,7 +3,6 @@ package dev.dualnet.exporter.parity;
 import dev.dualnet.runtime.DualNetPredictor;
 import dev.dualnet.runtime.ElementType;
 import dev.dualnet.runtime.ModelLoadException;
-import dev.dualnet.runtime.ModelRepository;
 import dev.dualnet.runtime.OnnxModel;
 import dev.dualnet.runtime.Prediction;
 import dev.dualnet.runtime.RuntimeOptions;
@@ -93,7 +92,7 @@ public final class ParityChecks {
         }
         ParityBundle effective = new ParityBundle(bundle.dir(), bundle.inputs(), bundle.outputs(),
                 atol != null ? atol : bundle.atol(), rtol != null ? rtol : bundle.rtol(), bundle.manifest());
-        try (OnnxModel onnx = OnnxModel.load(ModelRepository.resolveModelFile(model), options)) {
+        try (OnnxModel onnx = OnnxModel.load(model, options)) {
             List<OutputComparison> outputs = ParityCheck.run(onnx, effective);
             return new ParityReport("bundle", onnx.path().toString(), dir.toAbsolutePath().toString(),
                     onnx.executionProvider().name(), effective.count(), effective.atol(), effective.rtol(), outputs,

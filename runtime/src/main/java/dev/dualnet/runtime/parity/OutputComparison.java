@@ -1,5 +1,7 @@
 package dev.dualnet.runtime.parity;
 
+import dev.dualnet.runtime.Prediction;
+
 /**
  * How one output of a runtime compares with the reference.
  *
@@ -61,20 +63,10 @@ public record OutputComparison(String name, boolean shapeMatches, boolean dtypeM
         long rows = expected.length / columns;
         long agree = 0;
         for (int r = 0; r < rows; r++) {
-            if (argMax(expected, r * columns, columns) == argMax(actual, r * columns, columns)) {
+            if (Prediction.argMax(expected, r * columns, columns) == Prediction.argMax(actual, r * columns, columns)) {
                 agree++;
             }
         }
         return new OutputComparison(name, true, true, expected.length, maxAbs, maxRel, outside, rows, agree);
-    }
-
-    private static int argMax(float[] values, int from, int length) {
-        int best = 0;
-        for (int i = 1; i < length; i++) {
-            if (values[from + i] > values[from + best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }

@@ -8,6 +8,7 @@ import dev.dualnet.runtime.DualNetPredictor;
 import dev.dualnet.runtime.ElementType;
 import dev.dualnet.runtime.MnistImages;
 import dev.dualnet.runtime.NamedTensor;
+import dev.dualnet.runtime.Prediction;
 import dev.dualnet.runtime.TensorSpec;
 import dev.dualnet.server.metrics.ServerMetrics;
 import dev.dualnet.server.models.ModelStore;
@@ -126,8 +127,8 @@ public final class Routes {
             ObjectNode p = predictions.addObject();
             float[] digit = java.util.Arrays.copyOfRange(digits, i * 10, (i + 1) * 10);
             float[] sum = java.util.Arrays.copyOfRange(sums, i * 19, (i + 1) * 19);
-            p.put("digit", argMax(digit));
-            p.put("sum", argMax(sum));
+            p.put("digit", Prediction.argMax(digit, 0, digit.length));
+            p.put("sum", Prediction.argMax(sum, 0, sum.length));
             p.set("digit_probabilities", json.valueToTree(digit));
             p.set("sum_probabilities", json.valueToTree(sum));
         }
@@ -302,16 +303,6 @@ public final class Routes {
             }
         }
         return list;
-    }
-
-    private static int argMax(float[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static String firstLine(String message) {

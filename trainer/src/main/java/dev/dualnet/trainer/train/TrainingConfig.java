@@ -47,14 +47,16 @@ public record TrainingConfig(
     }
 
     /**
-     * The settings a preset was tuned with, on all data, choosing the device automatically.
+     * The settings a preset was tuned with, choosing the device automatically.
      *
      * @param epochs epochs, or null for the preset's
+     * @param trainLimit train on the first N samples only (0 = all)
      */
-    public static TrainingConfig forPreset(Preset preset, Integer epochs, long seed, long testSeed, int threads) {
+    public static TrainingConfig forPreset(Preset preset, Integer epochs, long seed, long testSeed, int threads,
+            int trainLimit) {
         Preset.TrainingDefaults defaults = preset.defaults();
         return new TrainingConfig(preset.id(), epochs != null ? epochs : defaults.epochs(), defaults.batchSize(),
-                defaults.learningRate(), defaults.schedule(), 0f, seed, testSeed, threads, "auto", 0, 0);
+                defaults.learningRate(), defaults.schedule(), 0f, seed, testSeed, threads, "auto", trainLimit, 0);
     }
 
     public Preset presetValue() {

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,8 +59,7 @@ public final class TrainingRun {
     public static TrainingRun resume(Path runDir, MnistData data) {
         Checkpoint checkpoint = Checkpoint.read(runDir);
         Map<String, String> saved = checkpoint.state().dataChecksums();
-        if (!List.copyOf(new java.util.TreeSet<>(saved.values()))
-                .equals(List.copyOf(new java.util.TreeSet<>(data.checksums().values())))) {
+        if (!Set.copyOf(saved.values()).equals(Set.copyOf(data.checksums().values()))) {
             throw new UserException(runDir + ": the run was trained on data with checksums " + saved.values()
                     + " but the data given now has " + data.checksums().values() + "; resume needs the same files");
         }
