@@ -201,7 +201,11 @@ public final class InferenceJson {
         while (depth > 0) {
             JsonToken token = parser.nextToken();
             if (token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_NUMBER_INT) {
-                double d = parser.getDoubleValue();
+                double d = DecimalLiterals.parse(parser.getTextCharacters(), parser.getTextOffset(),
+                        parser.getTextLength());
+                if (Double.isNaN(d)) {
+                    d = parser.getDoubleValue();
+                }
                 float f = (float) d;
                 if (!Float.isFinite(f)) {
                     throw ApiException.badRequest(where + " value " + size + " is outside the FP32 range");
