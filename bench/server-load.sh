@@ -46,6 +46,13 @@ stop_server() {
   wait "$server_pid" 2>/dev/null || true
 }
 rss_kib() { awk '/VmRSS/{print $2}' "/proc/$(pgrep -f "ServerCli serve --model-dir $out/repo" | head -n1)/status"; }
+# Seconds a fixed single-threaded awk loop takes: this shared machine's speed swings by 2x from
+# minute to minute (hypervisor contention that the steal counter does not always show), so every
+# figure is printed beside it. About 0.65 s is this machine at full speed.
+machine_speed() { local TIMEFORMAT=%R; { time awk 'BEGIN { for (i = 0; i < 2e7; i++) s += i }'; } 2>&1; }
+warm_up() { # the JIT keeps compiling for the better part of a minute; measure after it
+  wrk -t2 -c64 -d"${WARMUP_SECONDS:-30}s" -s "$out/infer.lua" "http://127.0.0.1:$port/v2/models/seed/infer" >/dev/null 2>&1
+}
 run_wrk() { # label connections seconds
   local label=$1 connections=$2 seconds=$3
   wrk -t"$(( connections < 2 ? 1 : 2 ))" -c"$connections" -d"${seconds}s" --latency -s "$out/infer.lua" \
@@ -55,27 +62,27 @@ run_wrk() { # label connections seconds
   p99=$(awk '$1=="99%"{print $2}' "$out/$label.txt")
   errors=$(awk '/Socket errors/{print $0}' "$out/$label.txt")
   non2xx=$(awk '/Non-2xx/{print $NF}' "$out/$label.txt")
-  printf '%-24s connections=%-3s requests/s=%-10s p99=%-9s non-2xx=%s %s\n' "$label" "$connections" "$rps" "$p99" \
-    "${non2xx:-0}" "${errors:-socket errors=0}"
+  printf '%-24s connections=%-3s requests/s=%-10s p99=%-9s non-2xx=%s %s  machine_speed=%ss\n' "$label" \
+    "$connections" "$rps" "$p99" "${non2xx:-0}" "${errors:-socket errors=0}" "$(machine_speed)"
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); wrk and server share them"
 start_server --intra-op-threads 1
 curl -sf -X POST -H 'Content-Type: application/json' --data-binary @"$out/body.json" \
   "http://127.0.0.1:$port/v2/models/seed/infer" >/dev/null
-wrk -t1 -c4 -d5s -s "$out/infer.lua" "http://127.0.0.1:$port/v2/models/seed/infer" >/dev/null 2>&1 # warm-up
+warm_up
 run_wrk batching-c1 1 "$duration"
 run_wrk batching-c16 16 "$duration"
 run_wrk batching-c64 64 "$duration"
 stop_server
 
 start_server --intra-op-threads 1 --no-batching
-wrk -t1 -c4 -d5s -s "$out/infer.lua" "http://127.0.0.1:$port/v2/models/seed/infer" >/dev/null 2>&1
+warm_up
 run_wrk no-batching-c64 64 "$duration"
 stop_server
 
 start_server --intra-op-threads 1
-wrk -t1 -c4 -d5s -s "$out/infer.lua" "http://127.0.0.1:$port/v2/models/seed/infer" >/dev/null 2>&1
+warm_up
 wrk -t2 -c64 -d"${soak}s" --latency -s "$out/infer.lua" "http://127.0.0.1:$port/v2/models/seed/infer" \
   >"$out/soak.txt" 2>&1 &
 wrk_pid=$!
