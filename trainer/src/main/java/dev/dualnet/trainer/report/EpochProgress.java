@@ -2,6 +2,7 @@ package dev.dualnet.trainer.report;
 
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
+import java.util.function.Consumer;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -22,6 +23,13 @@ public final class EpochProgress implements AutoCloseable {
     private final ProgressBar bar;
 
     public EpochProgress(int epoch, int epochs, long samples) {
+        this(epoch, epochs, samples, System.console() != null ? null : LOG::info);
+    }
+
+    /**
+     * @param logLine where lines go when there is no terminal to redraw on; null draws on the terminal
+     */
+    EpochProgress(int epoch, int epochs, long samples, Consumer<String> logLine) {
         ProgressBarBuilder builder = new ProgressBarBuilder()
                 .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs))
                 .setInitialMax(samples)
@@ -29,12 +37,12 @@ public final class EpochProgress implements AutoCloseable {
                 .showSpeed()
                 .setSpeedUnit(ChronoUnit.SECONDS)
                 .setMaxRenderedLength(140);
-        if (System.console() != null) {
+        if (logLine == null) {
             builder.setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(TERMINAL_REFRESH_MS);
         } else {
             builder.setStyle(ProgressBarStyle.ASCII)
                     .setUpdateIntervalMillis(LOG_REFRESH_MS)
-                    .setConsumer(new DelegatingProgressBarConsumer(LOG::info, 140));
+                    .setConsumer(new DelegatingProgressBarConsumer(new WithoutRepeats(logLine), 140));
         }
         bar = builder.build();
     }
@@ -49,5 +57,23 @@ public final class EpochProgress implements AutoCloseable {
     @Override
     public void close() {
         bar.close();
+    }
+
+    /** Drops a line equal to the one before: closing the bar renders its final state twice. */
+    private static final class WithoutRepeats implements Consumer<String> {
+        private final Consumer<String> target;
+        private String last;
+
+        WithoutRepeats(Consumer<String> target) {
+            this.target = target;
+        }
+
+        @Override
+        public void accept(String line) {
+            if (!line.equals(last)) {
+                target.accept(line);
+            }
+            last = line;
+        }
     }
 }
