@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.dualnet.runtime.InvalidInputException;
 import dev.dualnet.server.http.ApiException;
+import dev.dualnet.server.http.InFlightRequests;
 import dev.dualnet.server.http.Routes;
 import dev.dualnet.server.metrics.ServerMetrics;
 import dev.dualnet.server.models.ModelStore;
@@ -20,7 +21,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,11 +33,13 @@ public final class DualnetServer implements AutoCloseable {
     public static final String VERSION = "0.1.0";
     private static final Logger LOG = LoggerFactory.getLogger(DualnetServer.class);
     private static final long RESPONSE_FLUSH_MILLIS = 250;
+    /** Enough that a few slow clients cannot hold up every response; more buys nothing on small machines. */
+    private static final int RESPONDER_THREADS = Math.max(4, Runtime.getRuntime().availableProcessors());
 
     private final ModelStore store;
     private final ServerMetrics metrics;
     private final Javalin app;
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private final InFlightRequests inFlight;
     private volatile boolean draining;
 
     /**
@@ -53,9 +55,10 @@ public final class DualnetServer implements AutoCloseable {
     public record Settings(String host, int port, Path modelDir, ModelStore.Settings models, long maxBodyBytes,
             int threads) {}
 
-    private DualnetServer(ModelStore store, ServerMetrics metrics, Javalin app) {
+    private DualnetServer(ModelStore store, ServerMetrics metrics, InFlightRequests inFlight, Javalin app) {
         this.store = store;
         this.metrics = metrics;
+        this.inFlight = inFlight;
         this.app = app;
     }
 
@@ -73,7 +76,8 @@ public final class DualnetServer implements AutoCloseable {
                         .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
                         .build())
                 .build();
-        Routes routes = new Routes(store, metrics, json, VERSION);
+        InFlightRequests inFlight = new InFlightRequests(RESPONDER_THREADS);
+        Routes routes = new Routes(store, metrics, json, VERSION, inFlight);
         DualnetServer[] self = new DualnetServer[1];
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -119,12 +123,13 @@ public final class DualnetServer implements AutoCloseable {
             });
             config.routes.error(405, "*", ctx -> error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path()));
         });
-        DualnetServer server = new DualnetServer(store, metrics, app);
+        DualnetServer server = new DualnetServer(store, metrics, inFlight, app);
         self[0] = server;
         try {
             app.start();
         } catch (RuntimeException e) {
             store.close();
+            inFlight.close();
             throw new IOException("cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e);
         }
         LOG.info("dualnet server {} listening on http://{}:{} with {} model(s)", VERSION, settings.host(), app.port(),
@@ -136,14 +141,14 @@ public final class DualnetServer implements AutoCloseable {
     private static Handler tracked(DualnetServer[] self, Handler handler) {
         return ctx -> {
             DualnetServer server = self[0];
-            server.inFlight.incrementAndGet();
+            server.inFlight.enter();
             try {
                 if (server.draining) {
                     throw new ApiException(503, "server is shutting down");
                 }
                 handler.handle(ctx);
             } finally {
-                server.inFlight.decrementAndGet();
+                server.inFlight.exit();
             }
         };
     }
@@ -172,9 +177,9 @@ public final class DualnetServer implements AutoCloseable {
      */
     public void drainAndStop(long timeoutMillis) {
         draining = true;
-        LOG.info("shutting down: draining {} in-flight request(s)", inFlight.get());
+        LOG.info("shutting down: draining {} in-flight request(s)", inFlight.count());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        while (inFlight.count() > 0 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
@@ -182,8 +187,8 @@ public final class DualnetServer implements AutoCloseable {
                 break;
             }
         }
-        if (inFlight.get() > 0) {
-            LOG.warn("stopping with {} request(s) still in flight after {} ms", inFlight.get(), timeoutMillis);
+        if (inFlight.count() > 0) {
+            LOG.warn("stopping with {} request(s) still in flight after {} ms", inFlight.count(), timeoutMillis);
         }
         try {
             // Handlers have returned; give Jetty a moment to write their responses out.
@@ -192,6 +197,7 @@ public final class DualnetServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         app.stop();
+        inFlight.close();
         store.close();
         LOG.info("dualnet server stopped");
     }

@@ -15,6 +15,7 @@ import dev.dualnet.server.models.ModelStore;
 import dev.dualnet.server.models.ServedModel;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,8 +23,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -35,12 +36,15 @@ public final class Routes {
     private final ServerMetrics metrics;
     private final ObjectMapper json;
     private final String serverVersion;
+    private final InFlightRequests inFlight;
 
-    public Routes(ModelStore store, ServerMetrics metrics, ObjectMapper json, String serverVersion) {
+    public Routes(ModelStore store, ServerMetrics metrics, ObjectMapper json, String serverVersion,
+            InFlightRequests inFlight) {
         this.store = store;
         this.metrics = metrics;
         this.json = json;
         this.serverVersion = serverVersion;
+        this.inFlight = inFlight;
     }
 
     public void live(Context ctx) {
@@ -78,9 +82,9 @@ public final class Routes {
     public void infer(Context ctx) throws IOException {
         ServedModel model = readyModel(ctx);
         InferenceJson.Request request = InferenceJson.parseRequest(json, ctx.bodyAsBytes());
-        Map<String, NamedTensor> outputs = await(model.infer(request.inputs(), request.outputs()));
-        ctx.contentType("application/json")
-                .result(InferenceJson.response(json, model.name(), model.version(), request.id(), outputs));
+        respondWhenDone(ctx, model.infer(request.inputs(), request.outputs()), outputs -> ctx
+                .contentType("application/json")
+                .result(InferenceJson.response(json, model.name(), model.version(), request.id(), outputs)));
     }
 
     /**
@@ -117,9 +121,13 @@ public final class Routes {
             }
             numbers[i] = number.asLong();
         }
-        Map<String, NamedTensor> outputs = await(model.infer(List.of(
+        respondWhenDone(ctx, model.infer(List.of(
                 new NamedTensor(DualNetPredictor.IMAGE, ElementType.FP32, new long[] {n, 1, 28, 28}, images),
-                new NamedTensor(DualNetPredictor.NUMBER, ElementType.INT64, new long[] {n}, numbers)), Set.of()));
+                new NamedTensor(DualNetPredictor.NUMBER, ElementType.INT64, new long[] {n}, numbers)), Set.of()),
+                outputs -> ctx.json(predictions(model.name(), outputs, n, single)));
+    }
+
+    private ObjectNode predictions(String modelName, Map<String, NamedTensor> outputs, int n, boolean single) {
         float[] digits = (float[]) outputs.get(DualNetPredictor.DIGIT).data();
         float[] sums = (float[]) outputs.get(DualNetPredictor.SUM).data();
         ArrayNode predictions = json.createArrayNode();
@@ -134,14 +142,13 @@ public final class Routes {
         }
         if (single) {
             ObjectNode result = (ObjectNode) predictions.get(0);
-            result.put("model", model.name());
-            ctx.json(result);
-        } else {
-            ObjectNode result = json.createObjectNode();
-            result.put("model", model.name());
-            result.set("predictions", predictions);
-            ctx.json(result);
+            result.put("model", modelName);
+            return result;
         }
+        ObjectNode result = json.createObjectNode();
+        result.put("model", modelName);
+        result.set("predictions", predictions);
+        return result;
     }
 
     /** {@code GET /models/{name}/card}: the model card written at export, when there is one. */
@@ -274,21 +281,39 @@ public final class Routes {
                 .orElseThrow(() -> new ApiException(503, "no ready dualnet model to predict with"));
     }
 
-    private static <T> T await(java.util.concurrent.CompletableFuture<T> future) {
-        try {
-            return future.get(INFER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException | CompletionException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
+    /**
+     * Sets the response once {@code pending} completes, without holding the HTTP worker meanwhile;
+     * the request counts as in flight until then. Failures reach the server's exception mapping.
+     */
+    private <T> void respondWhenDone(Context ctx, CompletableFuture<T> pending, Responder<T> responder) {
+        inFlight.enter();
+        ctx.future(() -> pending.orTimeout(INFER_TIMEOUT_SECONDS, TimeUnit.SECONDS).handleAsync((value, failure) -> {
+            try {
+                if (failure != null) {
+                    throw unwrap(failure);
+                }
+                responder.respond(value);
+                return null;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                inFlight.exit();
             }
-            throw new IllegalStateException(cause);
-        } catch (TimeoutException e) {
-            throw new ApiException(503, "inference did not finish in " + INFER_TIMEOUT_SECONDS + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiException(503, "interrupted");
+        }, inFlight.responders()));
+    }
+
+    private static RuntimeException unwrap(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof TimeoutException) {
+            return new ApiException(503, "inference did not finish in " + INFER_TIMEOUT_SECONDS + " s");
         }
+        return cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
+    }
+
+    /** Writes a response from a finished result. */
+    @FunctionalInterface
+    private interface Responder<T> {
+        void respond(T value) throws IOException;
     }
 
     private ArrayNode specs(Map<String, TensorSpec> specs) {
