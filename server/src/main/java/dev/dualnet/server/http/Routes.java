@@ -79,7 +79,7 @@ public final class Routes {
         ctx.json(Map.of("name", model.name(), "ready", true));
     }
 
-    public void infer(Context ctx) throws IOException {
+    public void infer(Context ctx) {
         ServedModel model = readyModel(ctx);
         InferenceJson.Request request = InferenceJson.parseRequest(json, ctx.bodyAsBytes());
         respondWhenDone(ctx, model.infer(request.inputs(), request.outputs()), outputs -> ctx
