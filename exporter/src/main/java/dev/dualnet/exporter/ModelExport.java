@@ -3,6 +3,8 @@ package dev.dualnet.exporter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dualnet.exporter.convert.ConverterRegistry;
 import dev.dualnet.exporter.onnx.proto.Onnx.ModelProto;
+import dev.dualnet.exporter.onnx.proto.Onnx.StringStringEntryProto;
+import dev.dualnet.exporter.optimize.GraphOptimizer;
 import dev.dualnet.exporter.parity.BundleWriter;
 import dev.dualnet.exporter.parity.EngineOutputs;
 import dev.dualnet.exporter.parity.PairedSamples;
@@ -36,6 +38,17 @@ public final class ModelExport {
 
     private final OnnxExporter exporter = new OnnxExporter(ConverterRegistry.standard());
     private final ObjectMapper json = Json.mapper();
+    private final GraphOptimizer optimizer;
+
+    /** Exports with {@link GraphOptimizer#standard() every graph rewrite}. */
+    public ModelExport() {
+        this(GraphOptimizer.standard());
+    }
+
+    /** Exports with the given rewrites; {@link GraphOptimizer#none()} writes the literal graph. */
+    public ModelExport(GraphOptimizer optimizer) {
+        this.optimizer = optimizer;
+    }
 
     /** Paths and checksum of what an export wrote. */
     public record Result(Path entry, Path model, String modelSha256, ModelCard card) {}
@@ -65,7 +78,9 @@ public final class ModelExport {
             metadata.put("data_checksums", json.writeValueAsString(state.dataChecksums()));
             metadata.put("config_sha256", Sha256.of(configJson));
             metadata.put("config", new String(configJson, java.nio.charset.StandardCharsets.UTF_8));
-            ModelProto onnx = exporter.export(model.block(), name, metadata);
+            GraphOptimizer.Result optimized = optimizer.optimize(exporter.export(model.block(), name, metadata));
+            ModelProto onnx = optimized.model().toBuilder().addMetadataProps(StringStringEntryProto.newBuilder()
+                    .setKey("graph_rewrites").setValue(json.writeValueAsString(optimized.applied()))).build();
             byte[] bytes = onnx.toByteArray();
 
             Path versionDir = entry.resolve(Integer.toString(VERSION));
@@ -85,7 +100,8 @@ public final class ModelExport {
                     state.history(), config, metadata.get("config_sha256"), state.dataChecksums(),
                     relative(checkpoint), command,
                     Map.of("file", VERSION + "/" + MODEL_FILE, "opset", OnnxExporter.OPSET,
-                            "irVersion", OnnxExporter.IR_VERSION, "sha256", modelSha),
+                            "irVersion", OnnxExporter.IR_VERSION, "sha256", modelSha,
+                            "graphRewrites", optimized.applied()),
                     Map.of(OnnxExporter.IMAGE, "float32 [N,1,28,28], pixels in [0,1]",
                             OnnxExporter.NUMBER, "int64 [N], 0..9"),
                     Map.of(OnnxExporter.DIGIT, "float32 [N,10], digit probabilities",

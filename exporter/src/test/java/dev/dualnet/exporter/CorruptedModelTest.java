@@ -39,14 +39,17 @@ class CorruptedModelTest {
         Files.createDirectories(bad.resolve("1"));
         Onnx.ModelProto model = Onnx.ModelProto.parseFrom(Files.readAllBytes(good.resolve("1").resolve("model.onnx")));
         Onnx.GraphProto.Builder graph = model.getGraph().toBuilder();
-        for (int i = 0; i < graph.getInitializerCount(); i++) {
-            Onnx.TensorProto tensor = graph.getInitializer(i);
-            if (tensor.getName().equals("03joint_01Linear_weight")) {
-                ByteBuffer raw = ByteBuffer.wrap(tensor.getRawData().toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
-                raw.putFloat(0, raw.getFloat(0) + 0.25f);
-                graph.setInitializer(i, tensor.toBuilder().setRawData(ByteString.copyFrom(raw.array())));
+        int largest = 0; // the biggest weight matrix, whatever the graph rewrites named it
+        for (int i = 1; i < graph.getInitializerCount(); i++) {
+            if (graph.getInitializer(i).getRawData().size() > graph.getInitializer(largest).getRawData().size()) {
+                largest = i;
             }
         }
+        Onnx.TensorProto tensor = graph.getInitializer(largest);
+        assertThat(tensor.getDataType()).isEqualTo(Onnx.TensorProto.DataType.FLOAT_VALUE);
+        ByteBuffer raw = ByteBuffer.wrap(tensor.getRawData().toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+        raw.putFloat(0, raw.getFloat(0) + 0.25f);
+        graph.setInitializer(largest, tensor.toBuilder().setRawData(ByteString.copyFrom(raw.array())));
         Files.write(bad.resolve("1").resolve("model.onnx"), model.toBuilder().setGraph(graph).build().toByteArray());
         copyTree(good.resolve("1").resolve("parity"), bad.resolve("1").resolve("parity"));
     }

@@ -1,6 +1,7 @@
 package dev.dualnet.exporter.cli;
 
 import dev.dualnet.exporter.ModelExport;
+import dev.dualnet.exporter.optimize.GraphOptimizer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import dev.dualnet.trainer.cli.DataOptions;
@@ -35,6 +36,11 @@ final class ExportCommand implements Callable<Integer> {
             description = "Test pairs in the parity bundle (default: ${DEFAULT-VALUE}).")
     int bundleSize;
 
+    @Option(names = "--literal",
+            description = "Write the graph node for node as the DJL block tree, without the rewrites that make it "
+                    + "faster to serve (pooled convolutions, tabulated one-hot branch); outputs are the same.")
+    boolean literal;
+
     @Mixin
     DataOptions data;
 
@@ -49,10 +55,11 @@ final class ExportCommand implements Callable<Integer> {
         if (bundleSize < 1) {
             throw new IllegalArgumentException("--bundle-size must be at least 1, got " + bundleSize);
         }
-        ModelExport.Result result = new ModelExport().export(checkpoint, out, maxBatchSize, data.source().load(),
+        ModelExport.Result result = new ModelExport(literal ? GraphOptimizer.none() : GraphOptimizer.standard()).export(checkpoint, out, maxBatchSize, data.source().load(),
                 bundleSize, "dualnet " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
-        System.out.printf("Exported %s (preset %s) to %s%n  model.onnx sha256 %s%n", result.card().name(),
-                result.card().preset(), result.model().toAbsolutePath(), result.modelSha256());
+        System.out.printf("Exported %s (preset %s) to %s%n  model.onnx sha256 %s%n  graph rewrites: %s%n",
+                result.card().name(), result.card().preset(), result.model().toAbsolutePath(), result.modelSha256(),
+                result.card().onnx().get("graphRewrites"));
         return 0;
     }
 }

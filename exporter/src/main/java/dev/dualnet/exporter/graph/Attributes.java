@@ -32,7 +32,8 @@ public final class Attributes {
         return this;
     }
 
-    List<AttributeProto> protos() {
+    /** The attributes built so far, for a node under construction. */
+    public List<AttributeProto> protos() {
         return list;
     }
 }

@@ -20,7 +20,7 @@ import java.util.Map;
  * @param dataChecksums SHA-256 of each data file the run trained and tested on
  * @param checkpoint the checkpoint exported
  * @param command the dualnet command that produced the model (its seed is in {@code training})
- * @param onnx file name, opset, IR version and SHA-256 of the ONNX file
+ * @param onnx file name, opset, IR version, SHA-256 of the ONNX file, and the graph rewrites applied
  * @param inputs input names to descriptions
  * @param outputs output names to descriptions
  */
