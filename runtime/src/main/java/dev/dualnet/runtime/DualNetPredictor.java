@@ -1,23 +1,23 @@
 package dev.dualnet.runtime;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * The dualnet layer over an {@link OnnxModel}: (image, number) pairs in, digit and sum with their
- * probabilities out. Inputs are checked in Java before anything reaches ONNX Runtime. Each thread
- * reuses its own direct input buffers, so steady-state calls allocate no native memory beyond the
- * session's own. Safe for concurrent use; close it to close the model.
+ * probabilities out. Inputs are checked in Java before anything reaches ONNX Runtime. Calls borrow
+ * direct input and output buffers from a small pool (ONNX Runtime writes the probabilities straight
+ * into them), so steady-state calls allocate no native memory beyond the session's own. Safe for
+ * concurrent use; close it to close the model.
  */
 public final class DualNetPredictor implements AutoCloseable {
     public static final String IMAGE = "image";
@@ -30,7 +30,9 @@ public final class DualNetPredictor implements AutoCloseable {
     public static final int MAX_NUMBER = 9;
 
     private final OnnxModel model;
-    private final ThreadLocal<Buffers> buffers = ThreadLocal.withInitial(Buffers::new);
+    /** Buffers not in use; as many exist as calls ever ran at once. */
+    private final Deque<PredictionBuffers> idleBuffers = new ConcurrentLinkedDeque<>();
+    private final Set<PredictionBuffers> allBuffers = ConcurrentHashMap.newKeySet();
 
     /**
      * Wraps a loaded model after checking it has the dualnet interface.
@@ -91,9 +93,20 @@ public final class DualNetPredictor implements AutoCloseable {
             throw new InvalidInputException("images hold " + images.length + " values for " + batch
                     + " numbers, expected " + batch + " x 784 = " + (long) batch * PIXELS);
         }
-        Buffers buffer = buffers.get();
-        buffer.fill(images, numbers);
-        return run(buffer, batch);
+        checkPixels(images);
+        for (int i = 0; i < batch; i++) {
+            checkNumber(i, numbers[i]);
+        }
+        PredictionBuffers buffers = idleBuffers.pollFirst();
+        if (buffers == null) {
+            buffers = new PredictionBuffers(model.environment());
+            allBuffers.add(buffers);
+        }
+        try {
+            return run(buffers, images, numbers);
+        } finally {
+            idleBuffers.offerFirst(buffers);
+        }
     }
 
     /**
@@ -119,22 +132,24 @@ public final class DualNetPredictor implements AutoCloseable {
         return predict(flat, numbers);
     }
 
-    private List<Prediction> run(Buffers buffer, int batch) {
-        try (OnnxTensor image = OnnxTensor.createTensor(model.environment(), buffer.images(batch),
-                        new long[] {batch, 1, 28, 28});
-                OnnxTensor number = OnnxTensor.createTensor(model.environment(), buffer.numbers(batch),
-                        new long[] {batch});
-                OrtSession.Result result = model.runRaw(Map.of(IMAGE, image, NUMBER, number))) {
-            float[] digits = OnnxModel.array(((OnnxTensor) result.get(DIGIT).orElseThrow()).getFloatBuffer());
-            float[] sums = OnnxModel.array(((OnnxTensor) result.get(SUM).orElseThrow()).getFloatBuffer());
-            List<Prediction> predictions = new ArrayList<>(batch);
-            for (int i = 0; i < batch; i++) {
-                float[] digit = Arrays.copyOfRange(digits, i * DIGITS, (i + 1) * DIGITS);
-                float[] sum = Arrays.copyOfRange(sums, i * SUMS, (i + 1) * SUMS);
-                predictions.add(new Prediction(Prediction.argMax(digit, 0, DIGITS), Prediction.argMax(sum, 0, SUMS),
-                        digit, sum));
+    private List<Prediction> run(PredictionBuffers buffers, float[] images, int[] numbers) {
+        int batch = numbers.length;
+        try {
+            PredictionBuffers.Tensors tensors = buffers.fill(images, numbers);
+            try (OrtSession.Result ignored = model.runInto(tensors.inputs(), tensors.outputs())) {
+                FloatBuffer digits = buffers.digits(batch);
+                FloatBuffer sums = buffers.sums(batch);
+                List<Prediction> predictions = new ArrayList<>(batch);
+                for (int i = 0; i < batch; i++) {
+                    float[] digitProbabilities = new float[DIGITS];
+                    float[] sumProbabilities = new float[SUMS];
+                    digits.get(digitProbabilities);
+                    sums.get(sumProbabilities);
+                    predictions.add(new Prediction(Prediction.argMax(digitProbabilities, 0, DIGITS),
+                            Prediction.argMax(sumProbabilities, 0, SUMS), digitProbabilities, sumProbabilities));
+                }
+                return predictions;
             }
-            return predictions;
         } catch (OrtException e) {
             throw new InferenceException(model.path() + ": inference failed: " + e.getMessage(), e);
         }
@@ -189,43 +204,10 @@ public final class DualNetPredictor implements AutoCloseable {
         }
     }
 
-    /** One thread's direct input buffers, grown on demand and reused. */
-    private static final class Buffers {
-        private FloatBuffer images = FloatBuffer.allocate(0);
-        private LongBuffer numbers = LongBuffer.allocate(0);
-
-        void fill(float[] pixels, int[] values) {
-            int batch = values.length;
-            if (numbers.capacity() < batch) {
-                int capacity = Math.max(batch, numbers.capacity() * 2);
-                images = ByteBuffer.allocateDirect(capacity * PIXELS * Float.BYTES).order(ByteOrder.nativeOrder())
-                        .asFloatBuffer();
-                numbers = ByteBuffer.allocateDirect(capacity * Long.BYTES).order(ByteOrder.nativeOrder())
-                        .asLongBuffer();
-            }
-            checkPixels(pixels);
-            for (int i = 0; i < batch; i++) {
-                checkNumber(i, values[i]);
-            }
-            images.clear();
-            images.put(pixels);
-            numbers.clear();
-            for (int value : values) {
-                numbers.put(value);
-            }
-        }
-
-        FloatBuffer images(int batch) {
-            return images.duplicate().position(0).limit(batch * PIXELS);
-        }
-
-        LongBuffer numbers(int batch) {
-            return numbers.duplicate().position(0).limit(batch);
-        }
-    }
-
+    /** Closes the model and the tensors the buffers keep. */
     @Override
     public void close() {
+        allBuffers.forEach(PredictionBuffers::close);
         model.close();
     }
 }

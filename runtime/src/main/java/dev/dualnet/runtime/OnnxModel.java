@@ -185,9 +185,13 @@ public final class OnnxModel implements AutoCloseable {
         }
     }
 
-    /** Runs with ready-made ONNX tensors, for callers that reuse buffers; the caller closes result and tensors. */
-    OrtSession.Result runRaw(Map<String, OnnxTensor> feeds) throws OrtException {
-        return session.run(feeds);
+    /**
+     * Runs with ready-made ONNX tensors, writing the outputs into the caller's tensors: ONNX Runtime
+     * then creates no output tensor, which at batch 1 costs about as much as the graph itself. The
+     * caller closes the result and every tensor.
+     */
+    OrtSession.Result runInto(Map<String, OnnxTensor> feeds, Map<String, OnnxTensor> outputs) throws OrtException {
+        return session.run(feeds, outputs);
     }
 
     OrtEnvironment environment() {
