@@ -29,9 +29,14 @@ jmh() { # batch threads result-file
   java "${java_opts[@]}" -cp "$cp" org.openjdk.jmh.Main InferenceBenchmark -p batch="$1" -p threads="$2" \
     -f 1 -wi 3 -w 3s -i 5 -r 4s -jvmArgsAppend "${java_opts[*]}" -rf json -rff "$3" >"$3.log" 2>&1
 }
+# shellcheck source=machine-speed.sh
+. "$root/bench/machine-speed.sh"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "machine_speed before batch 1: $(machine_speed) s"
 jmh 1 1 "$out/jmh-batch1.json"
+echo "machine_speed before batch 256: $(machine_speed) s"
 jmh 256 2 "$out/jmh-batch256.json"
+echo "machine_speed after: $(machine_speed) s"
 java "${java_opts[@]}" -cp "$cp" dev.dualnet.benchmarks.JmhSummary "$out/jmh-batch1.json" "$out/jmh-batch256.json"
 
 echo "native memory soak: 1,000,000 single predictions, ONNX Runtime, 1 intra-op thread"

@@ -46,10 +46,8 @@ stop_server() {
   wait "$server_pid" 2>/dev/null || true
 }
 rss_kib() { awk '/VmRSS/{print $2}' "/proc/$(pgrep -f "ServerCli serve --model-dir $out/repo" | head -n1)/status"; }
-# Seconds a fixed single-threaded awk loop takes: this shared machine's speed swings by 2x from
-# minute to minute (hypervisor contention that the steal counter does not always show), so every
-# figure is printed beside it. About 0.65 s is this machine at full speed.
-machine_speed() { local TIMEFORMAT=%R; { time awk 'BEGIN { for (i = 0; i < 2e7; i++) s += i }'; } 2>&1; }
+# shellcheck source=machine-speed.sh
+. "$root/bench/machine-speed.sh"
 warm_up() { # the JIT keeps compiling for the better part of a minute; measure after it
   wrk -t2 -c64 -d"${WARMUP_SECONDS:-30}s" -s "$out/infer.lua" "http://127.0.0.1:$port/v2/models/seed/infer" >/dev/null 2>&1
 }
