@@ -26,21 +26,16 @@ final class OneHotBranchTable implements GraphRewrite {
         return "one-hot-branch-table";
     }
 
+    /** The concatenation; the pattern goes on to the Gemm that reads it, which is replaced too. */
     @Override
-    public int apply(GraphEditor graph) {
-        int rewritten = 0;
-        for (NodeProto concat : graph.nodes()) {
-            if (concat.getOpType().equals("Concat") && concat.getInputCount() == 2
-                    && NodeAttributes.integer(concat, "axis", 0) == 1) {
-                for (int side = 0; side < 2; side++) {
-                    if (rewrite(graph, concat, side)) {
-                        rewritten++;
-                        break;
-                    }
-                }
-            }
-        }
-        return rewritten;
+    public String anchor() {
+        return "Concat";
+    }
+
+    @Override
+    public boolean rewriteAt(GraphEditor graph, NodeProto concat) {
+        return concat.getInputCount() == 2 && NodeAttributes.integer(concat, "axis", 0) == 1
+                && (rewrite(graph, concat, 1) || rewrite(graph, concat, 0));
     }
 
     private static boolean rewrite(GraphEditor graph, NodeProto concat, int side) {

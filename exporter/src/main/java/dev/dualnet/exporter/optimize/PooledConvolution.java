@@ -32,17 +32,12 @@ final class PooledConvolution implements GraphRewrite {
     }
 
     @Override
-    public int apply(GraphEditor graph) {
-        int rewritten = 0;
-        for (NodeProto pool : graph.nodes()) {
-            if (pool.getOpType().equals("MaxPool") && rewrite(graph, pool)) {
-                rewritten++;
-            }
-        }
-        return rewritten;
+    public String anchor() {
+        return "MaxPool";
     }
 
-    private static boolean rewrite(GraphEditor graph, NodeProto pool) {
+    @Override
+    public boolean rewriteAt(GraphEditor graph, NodeProto pool) {
         if (!isPlainTwoByTwoPool(pool)) {
             return false;
         }

@@ -14,18 +14,15 @@ final class ReshapeFlatten implements GraphRewrite {
     }
 
     @Override
-    public int apply(GraphEditor graph) {
-        int rewritten = 0;
-        for (NodeProto flatten : graph.nodes()) {
-            if (flatten.getOpType().equals("Flatten") && NodeAttributes.integer(flatten, "axis", 1) == 1
-                    && rewrite(graph, flatten)) {
-                rewritten++;
-            }
-        }
-        return rewritten;
+    public String anchor() {
+        return "Flatten";
     }
 
-    private static boolean rewrite(GraphEditor graph, NodeProto flatten) {
+    @Override
+    public boolean rewriteAt(GraphEditor graph, NodeProto flatten) {
+        if (NodeAttributes.integer(flatten, "axis", 1) != 1) {
+            return false;
+        }
         Optional<NodeProto> reshape = graph.producer(flatten.getInput(0))
                 .filter(n -> n.getOpType().equals("Reshape") && NodeAttributes.integer(n, "allowzero", 0) == 0)
                 .filter(n -> graph.soleConsumer(n.getOutput(0)).orElse(null) == flatten);
