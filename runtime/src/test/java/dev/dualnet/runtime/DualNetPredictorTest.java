@@ -126,13 +126,21 @@ class DualNetPredictorTest {
         assertThatThrownBy(() -> predictor.predict(new float[][] {image}, new int[] {1, 2}))
                 .hasMessageContaining("1 images but 2 numbers");
         assertThatThrownBy(() -> predictor.predict(new float[0], new int[0])).hasMessageContaining("empty batch");
-        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0.01f, 1.01f}) {
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0.01f, 1.01f,
+                Math.nextUp(1f), -Float.MIN_VALUE, Float.intBitsToFloat(0xFFC00000)}) {
             float[] broken = image.clone();
             broken[100] = bad;
             assertThatThrownBy(() -> predictor.predict(broken, 3))
                     .isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("pixel 100 of image 0 is " + bad + ", expected a finite value in [0, 1]");
         }
+        float[] edges = image.clone();
+        edges[0] = 0f;
+        edges[1] = -0f;
+        edges[2] = 1f;
+        edges[3] = Float.MIN_VALUE;
+        edges[4] = Math.nextDown(1f);
+        assertThat(predictor.predict(edges, 3).digit()).isBetween(0, 9);
         assertThatThrownBy(() -> predictor.predict(image, 10)).hasMessageContaining("number 0 is 10, expected 0..9");
         assertThatThrownBy(() -> predictor.predict(image, -1)).hasMessageContaining("number 0 is -1, expected 0..9");
     }
