@@ -6,6 +6,8 @@
 #
 # RUN_DIR is a trained seed-preset run (default runs/bench/seed, from train-benchmarks.sh; a short
 # one is trained there if missing). Figures: batch 1 with one intra-op thread, batch 256 with two.
+# ENGINE=onnxRuntime (or djlPyTorch) runs only that half, e.g. to repeat the ONNX Runtime figures
+# when the machine is at full speed; SOAK=0 skips the native-memory soak.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 run=${1:-$root/runs/bench/seed}
@@ -26,7 +28,7 @@ java_opts=(-Djava.awt.headless=true -Dai.djl.offline=true "-DDJL_CACHE_DIR=${DJL
 export OMP_WAIT_POLICY=PASSIVE
 
 jmh() { # batch threads result-file
-  java "${java_opts[@]}" -cp "$cp" org.openjdk.jmh.Main InferenceBenchmark -p batch="$1" -p threads="$2" \
+  java "${java_opts[@]}" -cp "$cp" org.openjdk.jmh.Main "InferenceBenchmark${ENGINE:+.$ENGINE}" -p batch="$1" -p threads="$2" \
     -f 1 -wi 3 -w 3s -i 5 -r 4s -jvmArgsAppend "${java_opts[*]}" -rf json -rff "$3" >"$3.log" 2>&1
 }
 # shellcheck source=machine-speed.sh
@@ -39,5 +41,6 @@ jmh 256 2 "$out/jmh-batch256.json"
 echo "machine_speed after: $(machine_speed) s"
 java "${java_opts[@]}" -cp "$cp" dev.dualnet.benchmarks.JmhSummary "$out/jmh-batch1.json" "$out/jmh-batch256.json"
 
+[ "${SOAK:-1}" = 0 ] && exit 0
 echo "native memory soak: 1,000,000 single predictions, ONNX Runtime, 1 intra-op thread"
 java "${java_opts[@]}" -Xms64m -Xmx64m -XX:+AlwaysPreTouch -cp "$cp" dev.dualnet.benchmarks.NativeMemorySoak "$model" 1000000
