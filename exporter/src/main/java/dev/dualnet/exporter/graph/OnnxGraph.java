@@ -47,27 +47,39 @@ public final class OnnxGraph {
 
     /** Adds a float32 initializer, stored little-endian in raw_data. */
     public Value initializer(String name, float[] data, long... dims) {
-        ByteBuffer bytes = ByteBuffer.allocate(data.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(data);
-        return initializer(name, FLOAT, bytes, dims);
+        Value value = new Value(claim(name), FLOAT, dims);
+        graph.addInitializer(floatTensor(value.name(), data, dims));
+        return value;
     }
 
     /** Adds an int64 initializer, stored little-endian in raw_data. */
     public Value initializer(String name, long[] data, long... dims) {
-        ByteBuffer bytes = ByteBuffer.allocate(data.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asLongBuffer().put(data);
-        return initializer(name, INT64, bytes, dims);
+        Value value = new Value(claim(name), INT64, dims);
+        graph.addInitializer(longTensor(value.name(), data, dims));
+        return value;
     }
 
-    private Value initializer(String name, int elementType, ByteBuffer littleEndian, long[] dims) {
-        Value value = new Value(claim(name), elementType, dims);
-        TensorProto.Builder tensor = TensorProto.newBuilder().setName(value.name()).setDataType(elementType)
+    /** A float32 tensor with its values little-endian in raw_data. */
+    public static TensorProto floatTensor(String name, float[] data, long... dims) {
+        ByteBuffer bytes = ByteBuffer.allocate(data.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(data);
+        return tensor(name, FLOAT, bytes, dims);
+    }
+
+    /** An int64 tensor with its values little-endian in raw_data. */
+    public static TensorProto longTensor(String name, long[] data, long... dims) {
+        ByteBuffer bytes = ByteBuffer.allocate(data.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asLongBuffer().put(data);
+        return tensor(name, INT64, bytes, dims);
+    }
+
+    private static TensorProto tensor(String name, int elementType, ByteBuffer littleEndian, long[] dims) {
+        TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(elementType)
                 .setRawData(ByteString.copyFrom(littleEndian.array()));
         for (long dim : dims) {
             tensor.addDims(dim);
         }
-        graph.addInitializer(tensor);
-        return value;
+        return tensor.build();
     }
 
     /**
@@ -115,7 +127,8 @@ public final class OnnxGraph {
         }
     }
 
-    private static ValueInfoProto valueInfo(Value value, String docString) {
+    /** The type and shape of a value, with the symbolic batch dimension for {@link Value#BATCH}. */
+    public static ValueInfoProto valueInfo(Value value, String docString) {
         TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
         for (long dim : value.shape()) {
             shape.addDim(dim == Value.BATCH

@@ -1,15 +1,12 @@
 package dev.dualnet.exporter.optimize;
 
-import com.google.protobuf.ByteString;
 import dev.dualnet.exporter.graph.Attributes;
 import dev.dualnet.exporter.graph.OnnxGraph;
+import dev.dualnet.exporter.graph.Value;
 import dev.dualnet.exporter.onnx.proto.Onnx.GraphProto;
 import dev.dualnet.exporter.onnx.proto.Onnx.NodeProto;
 import dev.dualnet.exporter.onnx.proto.Onnx.TensorProto;
-import dev.dualnet.exporter.onnx.proto.Onnx.TensorShapeProto;
-import dev.dualnet.exporter.onnx.proto.Onnx.TypeProto;
 import dev.dualnet.exporter.onnx.proto.Onnx.ValueInfoProto;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -117,26 +114,15 @@ public final class GraphEditor {
 
     /** Adds a float32 initializer under a fresh name derived from {@code wanted}; returns the name. */
     public String addInitializer(String wanted, float[] data, long... dims) {
-        ByteBuffer bytes = ByteBuffer.allocate(data.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(data);
-        return addInitializer(wanted, OnnxGraph.FLOAT, bytes, dims);
+        String name = fresh(wanted);
+        initializers.put(name, OnnxGraph.floatTensor(name, data, dims));
+        return name;
     }
 
     /** Adds an int64 initializer under a fresh name derived from {@code wanted}; returns the name. */
     public String addInitializer(String wanted, long[] data, long... dims) {
-        ByteBuffer bytes = ByteBuffer.allocate(data.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asLongBuffer().put(data);
-        return addInitializer(wanted, OnnxGraph.INT64, bytes, dims);
-    }
-
-    private String addInitializer(String wanted, int type, ByteBuffer littleEndian, long[] dims) {
         String name = fresh(wanted);
-        TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(type)
-                .setRawData(ByteString.copyFrom(littleEndian.array()));
-        for (long dim : dims) {
-            tensor.addDims(dim);
-        }
-        initializers.put(name, tensor.build());
+        initializers.put(name, OnnxGraph.longTensor(name, data, dims));
         return name;
     }
 
@@ -158,7 +144,7 @@ public final class GraphEditor {
         String output = fresh(wantedOutput);
         into.add(NodeProto.newBuilder().setOpType(opType).setName(fresh(opType + "_" + wantedOutput))
                 .addAllInput(inputs).addOutput(output).addAllAttribute(attributes.protos()).build());
-        valueInfos.put(output, floatInfo(output, shape));
+        valueInfos.put(output, OnnxGraph.valueInfo(new Value(output, OnnxGraph.FLOAT, shape), ""));
         return output;
     }
 
@@ -194,17 +180,6 @@ public final class GraphEditor {
                 .filter(v -> produced.contains(v.getName()) && !graphOutputs.contains(v.getName()))
                 .forEach(graph::addValueInfo);
         return graph.build();
-    }
-
-    private static ValueInfoProto floatInfo(String name, long[] shape) {
-        TensorShapeProto.Builder dims = TensorShapeProto.newBuilder();
-        for (long dim : shape) {
-            dims.addDim(dim < 0
-                    ? TensorShapeProto.Dimension.newBuilder().setDimParam(OnnxGraph.BATCH_DIM)
-                    : TensorShapeProto.Dimension.newBuilder().setDimValue(dim));
-        }
-        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
-                TypeProto.Tensor.newBuilder().setElemType(OnnxGraph.FLOAT).setShape(dims))).build();
     }
 
     /** A float32 constant and its dimensions. */
