@@ -38,7 +38,8 @@ final class ExportCommand implements Callable<Integer> {
 
     @Option(names = "--literal",
             description = "Write the graph node for node as the DJL block tree, without the rewrites that make it "
-                    + "faster to serve (pooled convolutions, tabulated one-hot branch); outputs are the same.")
+                    + "faster to serve (pooled convolutions, tabulated one-hot branch); outputs agree to float "
+                    + "rounding.")
     boolean literal;
 
     @Mixin
