@@ -28,21 +28,14 @@ final class PredictionBuffers implements AutoCloseable {
         this.environment = environment;
     }
 
-    /** The model's four tensors, views of this batch's part of the buffers. */
-    record Tensors(int batch, OnnxTensor image, OnnxTensor number, OnnxTensor digit, OnnxTensor sum) {
-        Map<String, OnnxTensor> inputs() {
-            return Map.of(DualNetPredictor.IMAGE, image, DualNetPredictor.NUMBER, number);
-        }
-
-        Map<String, OnnxTensor> outputs() {
-            return Map.of(DualNetPredictor.DIGIT, digit, DualNetPredictor.SUM, sum);
-        }
-
+    /**
+     * The model's four tensors, views of this batch's part of the buffers, keyed by input and output
+     * name as a run takes them.
+     */
+    record Tensors(int batch, Map<String, OnnxTensor> inputs, Map<String, OnnxTensor> outputs) {
         void close() {
-            image.close();
-            number.close();
-            digit.close();
-            sum.close();
+            inputs.values().forEach(OnnxTensor::close);
+            outputs.values().forEach(OnnxTensor::close);
         }
     }
 
@@ -65,14 +58,15 @@ final class PredictionBuffers implements AutoCloseable {
         }
         if (tensors == null || tensors.batch() != batch) {
             releaseTensors();
-            tensors = new Tensors(batch,
-                    OnnxTensor.createTensor(environment, view(images, batch * DualNetPredictor.PIXELS),
-                            new long[] {batch, 1, 28, 28}),
-                    OnnxTensor.createTensor(environment, view(numbers, batch), new long[] {batch}),
-                    OnnxTensor.createTensor(environment, view(digits, batch * DualNetPredictor.DIGITS),
-                            new long[] {batch, DualNetPredictor.DIGITS}),
-                    OnnxTensor.createTensor(environment, view(sums, batch * DualNetPredictor.SUMS),
-                            new long[] {batch, DualNetPredictor.SUMS}));
+            OnnxTensor image = OnnxTensor.createTensor(environment, view(images, batch * DualNetPredictor.PIXELS),
+                    new long[] {batch, 1, 28, 28});
+            OnnxTensor number = OnnxTensor.createTensor(environment, view(numbers, batch), new long[] {batch});
+            OnnxTensor digit = OnnxTensor.createTensor(environment, view(digits, batch * DualNetPredictor.DIGITS),
+                    new long[] {batch, DualNetPredictor.DIGITS});
+            OnnxTensor sum = OnnxTensor.createTensor(environment, view(sums, batch * DualNetPredictor.SUMS),
+                    new long[] {batch, DualNetPredictor.SUMS});
+            tensors = new Tensors(batch, Map.of(DualNetPredictor.IMAGE, image, DualNetPredictor.NUMBER, number),
+                    Map.of(DualNetPredictor.DIGIT, digit, DualNetPredictor.SUM, sum));
         }
         return tensors;
     }

@@ -56,8 +56,9 @@ final class ExportCommand implements Callable<Integer> {
         if (bundleSize < 1) {
             throw new IllegalArgumentException("--bundle-size must be at least 1, got " + bundleSize);
         }
-        ModelExport.Result result = new ModelExport(literal ? GraphOptimizer.none() : GraphOptimizer.standard()).export(checkpoint, out, maxBatchSize, data.source().load(),
-                bundleSize, "dualnet " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        ModelExport export = new ModelExport(literal ? GraphOptimizer.none() : GraphOptimizer.standard());
+        ModelExport.Result result = export.export(checkpoint, out, maxBatchSize, data.source().load(), bundleSize,
+                "dualnet " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         System.out.printf("Exported %s (preset %s) to %s%n  model.onnx sha256 %s%n  graph rewrites: %s%n",
                 result.card().name(), result.card().preset(), result.model().toAbsolutePath(), result.modelSha256(),
                 result.card().onnx().get("graphRewrites"));

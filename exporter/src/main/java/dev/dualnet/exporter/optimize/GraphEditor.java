@@ -26,7 +26,7 @@ public final class GraphEditor {
     private final List<NodeProto> nodes;
     private final Map<String, TensorProto> initializers = new LinkedHashMap<>();
     private final Map<String, ValueInfoProto> valueInfos = new LinkedHashMap<>();
-    private final Set<String> graphOutputs = new HashSet<>();
+    private final Map<String, ValueInfoProto> graphOutputs = new LinkedHashMap<>();
     private final Set<String> names = new HashSet<>();
 
     public GraphEditor(GraphProto graph) {
@@ -34,7 +34,7 @@ public final class GraphEditor {
         this.nodes = new ArrayList<>(graph.getNodeList());
         graph.getInitializerList().forEach(t -> initializers.put(t.getName(), t));
         graph.getValueInfoList().forEach(v -> valueInfos.put(v.getName(), v));
-        graph.getOutputList().forEach(v -> graphOutputs.add(v.getName()));
+        graph.getOutputList().forEach(v -> graphOutputs.put(v.getName(), v));
         graph.getInputList().forEach(v -> names.add(v.getName()));
         names.addAll(initializers.keySet());
         for (NodeProto node : nodes) {
@@ -57,15 +57,20 @@ public final class GraphEditor {
      * condition for folding the value away.
      */
     public Optional<NodeProto> soleConsumer(String value) {
-        if (graphOutputs.contains(value)) {
+        if (graphOutputs.containsKey(value)) {
             return Optional.empty();
         }
         List<NodeProto> readers = nodes.stream().filter(n -> n.getInputList().contains(value)).toList();
         return readers.size() == 1 ? Optional.of(readers.get(0)) : Optional.empty();
     }
 
-    public boolean isGraphInput(String value) {
-        return original.getInputList().stream().anyMatch(v -> v.getName().equals(value));
+    /**
+     * The {@code opType} node making {@code value}, when {@code reader} is the only node reading it:
+     * one link of a chain a rewrite may replace whole.
+     */
+    public Optional<NodeProto> producerOnlyFor(String value, String opType, NodeProto reader) {
+        return producer(value).filter(n -> n.getOpType().equals(opType))
+                .filter(n -> soleConsumer(value).orElse(null) == reader);
     }
 
     /** Float32 contents of an initializer, with its dimensions. */
@@ -103,8 +108,7 @@ public final class GraphEditor {
 
     /** The recorded shape of a value, -1 for a symbolic dimension, if the graph records it. */
     public Optional<long[]> shape(String value) {
-        ValueInfoProto info = valueInfos.getOrDefault(value, original.getOutputList().stream()
-                .filter(v -> v.getName().equals(value)).findFirst().orElse(null));
+        ValueInfoProto info = valueInfos.getOrDefault(value, graphOutputs.get(value));
         if (info == null || !info.getType().getTensorType().hasShape()) {
             return Optional.empty();
         }
@@ -142,8 +146,7 @@ public final class GraphEditor {
     public String node(List<NodeProto> into, String opType, List<String> inputs, Attributes attributes,
             String wantedOutput, long... shape) {
         String output = fresh(wantedOutput);
-        into.add(NodeProto.newBuilder().setOpType(opType).setName(fresh(opType + "_" + wantedOutput))
-                .addAllInput(inputs).addOutput(output).addAllAttribute(attributes.protos()).build());
+        nodeWriting(into, opType, inputs, attributes, output);
         valueInfos.put(output, OnnxGraph.valueInfo(new Value(output, OnnxGraph.FLOAT, shape), ""));
         return output;
     }
@@ -177,7 +180,7 @@ public final class GraphEditor {
                 .addAllNode(nodes);
         initializers.values().stream().filter(t -> used.contains(t.getName())).forEach(graph::addInitializer);
         valueInfos.values().stream()
-                .filter(v -> produced.contains(v.getName()) && !graphOutputs.contains(v.getName()))
+                .filter(v -> produced.contains(v.getName()) && !graphOutputs.containsKey(v.getName()))
                 .forEach(graph::addValueInfo);
         return graph.build();
     }

@@ -39,10 +39,10 @@ final class OneHotBranchTable implements GraphRewrite {
     }
 
     private static boolean rewrite(GraphEditor graph, NodeProto concat, int side) {
-        Optional<NodeProto> relu = producedOnlyFor(graph, concat.getInput(side), "Relu", concat);
-        Optional<NodeProto> branch = relu.flatMap(r -> producedOnlyFor(graph, r.getInput(0), "Gemm", r))
+        Optional<NodeProto> relu = graph.producerOnlyFor(concat.getInput(side), "Relu", concat);
+        Optional<NodeProto> branch = relu.flatMap(r -> graph.producerOnlyFor(r.getInput(0), "Gemm", r))
                 .filter(OneHotBranchTable::isPlainLinear);
-        Optional<NodeProto> oneHot = branch.flatMap(b -> producedOnlyFor(graph, b.getInput(0), "OneHot", b))
+        Optional<NodeProto> oneHot = branch.flatMap(b -> graph.producerOnlyFor(b.getInput(0), "OneHot", b))
                 .filter(o -> NodeAttributes.integer(o, "axis", -1) == -1);
         Optional<NodeProto> next = graph.soleConsumer(concat.getOutput(0))
                 .filter(n -> n.getOpType().equals("Gemm") && n.getInput(0).equals(concat.getOutput(0)))
@@ -51,15 +51,19 @@ final class OneHotBranchTable implements GraphRewrite {
             return false;
         }
         Optional<long[]> depth = graph.longs(oneHot.get().getInput(1)).filter(d -> d.length == 1);
-        Optional<GraphEditor.Constant> values = graph.floats(oneHot.get().getInput(2)).filter(v -> v.data().length == 2);
+        Optional<GraphEditor.Constant> values = graph.floats(oneHot.get().getInput(2))
+                .filter(v -> v.data().length == 2);
         Optional<GraphEditor.Constant> branchWeight = graph.floats(branch.get().getInput(1));
-        Optional<float[]> branchBias = bias(graph, branch.get());
         Optional<GraphEditor.Constant> weight = graph.floats(next.get().getInput(1));
-        Optional<float[]> nextBias = bias(graph, next.get());
-        if (depth.isEmpty() || values.isEmpty() || branchWeight.isEmpty() || branchBias.isEmpty()
-                || weight.isEmpty() || nextBias.isEmpty() || depth.get()[0] < 1 || depth.get()[0] > MAX_DEPTH
+        if (depth.isEmpty() || values.isEmpty() || branchWeight.isEmpty() || weight.isEmpty()
+                || depth.get()[0] < 1 || depth.get()[0] > MAX_DEPTH
                 || branchWeight.get().rank() != 2 || branchWeight.get().dim(1) != depth.get()[0]
                 || weight.get().rank() != 2 || weight.get().dim(1) <= branchWeight.get().dim(0)) {
+            return false;
+        }
+        Optional<float[]> branchBias = bias(graph, branch.get(), branchWeight.get().dim(0));
+        Optional<float[]> nextBias = bias(graph, next.get(), weight.get().dim(0));
+        if (branchBias.isEmpty() || nextBias.isEmpty()) {
             return false;
         }
         int classes = (int) depth.get()[0];
@@ -79,8 +83,9 @@ final class OneHotBranchTable implements GraphRewrite {
 
         String prefix = next.get().getOutput(0);
         List<NodeProto> chain = new ArrayList<>();
-        String rows = graph.node(chain, "Gather", List.of(graph.addInitializer(prefix + "_table", table, classes,
-                outputs), oneHot.get().getInput(0)), Attributes.none().integer("axis", 0), prefix + "_rows", -1, outputs);
+        String tableName = graph.addInitializer(prefix + "_table", table, classes, outputs);
+        String rows = graph.node(chain, "Gather", List.of(tableName, oneHot.get().getInput(0)),
+                Attributes.none().integer("axis", 0), prefix + "_rows", -1, outputs);
         graph.nodeWriting(chain, "Gemm", List.of(concat.getInput(1 - side),
                         graph.addInitializer(prefix + "_weight", otherWeight, outputs, otherWidth), rows),
                 Attributes.none().integer("transB", 1), prefix);
@@ -112,27 +117,19 @@ final class OneHotBranchTable implements GraphRewrite {
         return table;
     }
 
-    private static Optional<NodeProto> producedOnlyFor(GraphEditor graph, String value, String opType,
-            NodeProto reader) {
-        return graph.producer(value).filter(n -> n.getOpType().equals(opType))
-                .filter(n -> graph.soleConsumer(value).orElse(null) == reader);
-    }
-
     /** Gemm as a linear layer: Y = X·Wᵀ + b, weight and optional bias constant. */
     private static boolean isPlainLinear(NodeProto gemm) {
         return NodeAttributes.integer(gemm, "transA", 0) == 0 && NodeAttributes.integer(gemm, "transB", 0) == 1
                 && NodeAttributes.real(gemm, "alpha", 1f) == 1f && NodeAttributes.real(gemm, "beta", 1f) == 1f;
     }
 
-    /** The bias of a linear Gemm, zeros when it has none; empty when it is not a constant vector. */
-    private static Optional<float[]> bias(GraphEditor graph, NodeProto gemm) {
-        Optional<GraphEditor.Constant> weight = graph.floats(gemm.getInput(1));
-        if (weight.isEmpty()) {
-            return Optional.empty();
-        }
-        int outputs = (int) weight.get().dim(0);
+    /**
+     * The bias of a linear Gemm with {@code outputs} units, zeros when it has none; empty when it is
+     * not a constant vector of that length.
+     */
+    private static Optional<float[]> bias(GraphEditor graph, NodeProto gemm, long outputs) {
         if (gemm.getInputCount() < 3) {
-            return Optional.of(new float[outputs]);
+            return Optional.of(new float[(int) outputs]);
         }
         return graph.floats(gemm.getInput(2)).map(GraphEditor.Constant::data).filter(d -> d.length == outputs);
     }

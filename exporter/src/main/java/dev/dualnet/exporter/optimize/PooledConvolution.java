@@ -41,13 +41,11 @@ final class PooledConvolution implements GraphRewrite {
         if (!isPlainTwoByTwoPool(pool)) {
             return false;
         }
-        Optional<NodeProto> relu = graph.producer(pool.getInput(0)).filter(n -> n.getOpType().equals("Relu"))
-                .filter(n -> graph.soleConsumer(n.getOutput(0)).orElse(null) == pool);
+        Optional<NodeProto> relu = graph.producerOnlyFor(pool.getInput(0), "Relu", pool);
         if (relu.isEmpty()) {
             return false;
         }
-        Optional<NodeProto> conv = graph.producer(relu.get().getInput(0)).filter(n -> n.getOpType().equals("Conv"))
-                .filter(n -> graph.soleConsumer(n.getOutput(0)).orElse(null) == relu.get());
+        Optional<NodeProto> conv = graph.producerOnlyFor(relu.get().getInput(0), "Conv", relu.get());
         Optional<long[]> pooledShape = graph.shape(pool.getOutput(0));
         if (conv.isEmpty() || !isPlainConvolution(conv.get()) || pooledShape.isEmpty()
                 || pooledShape.get().length != 4 || pooledShape.get()[2] < 1 || pooledShape.get()[3] < 1) {
@@ -83,9 +81,10 @@ final class PooledConvolution implements GraphRewrite {
                 .integer("group", 1), prefix + "_pooled", -1, POSITIONS * channels, height, width);
         String rectified = graph.node(chain, "Relu", List.of(all), Attributes.none(), prefix + "_pooled_relu",
                 -1, POSITIONS * channels, height, width);
-        String byPosition = graph.node(chain, "Reshape", List.of(rectified,
-                        graph.addInitializer(prefix + "_positions_shape", new long[] {-1, 1, POSITIONS, perPosition}, 4)),
-                Attributes.none(), prefix + "_positions", -1, 1, POSITIONS, perPosition);
+        String positionsShape = graph.addInitializer(prefix + "_positions_shape",
+                new long[] {-1, 1, POSITIONS, perPosition}, 4);
+        String byPosition = graph.node(chain, "Reshape", List.of(rectified, positionsShape), Attributes.none(),
+                prefix + "_positions", -1, 1, POSITIONS, perPosition);
         String maximum = graph.node(chain, "MaxPool", List.of(byPosition), Attributes.none()
                 .ints("kernel_shape", POSITIONS, 1)
                 .ints("strides", POSITIONS, 1), prefix + "_positions_max", -1, 1, 1, perPosition);

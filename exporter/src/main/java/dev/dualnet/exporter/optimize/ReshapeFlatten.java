@@ -23,9 +23,8 @@ final class ReshapeFlatten implements GraphRewrite {
         if (NodeAttributes.integer(flatten, "axis", 1) != 1) {
             return false;
         }
-        Optional<NodeProto> reshape = graph.producer(flatten.getInput(0))
-                .filter(n -> n.getOpType().equals("Reshape") && NodeAttributes.integer(n, "allowzero", 0) == 0)
-                .filter(n -> graph.soleConsumer(n.getOutput(0)).orElse(null) == flatten);
+        Optional<NodeProto> reshape = graph.producerOnlyFor(flatten.getInput(0), "Reshape", flatten)
+                .filter(n -> NodeAttributes.integer(n, "allowzero", 0) == 0);
         Optional<long[]> shape = reshape.flatMap(n -> graph.longs(n.getInput(1)));
         if (shape.isEmpty() || shape.get().length < 2 || shape.get()[0] != -1) {
             return false;
