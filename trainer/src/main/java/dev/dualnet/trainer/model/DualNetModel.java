@@ -6,7 +6,9 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.PairList;
@@ -65,6 +67,26 @@ public final class DualNetModel implements AutoCloseable {
 
     public Device device() {
         return manager.getDevice();
+    }
+
+    /**
+     * True if the network has batch norm, whose training-mode forward pass depends on the whole
+     * batch and updates running statistics in place.
+     */
+    public boolean hasBatchNorm() {
+        return containsBatchNorm(block);
+    }
+
+    private static boolean containsBatchNorm(Block block) {
+        if (block instanceof BatchNorm) {
+            return true;
+        }
+        for (Block child : block.getChildren().values()) {
+            if (containsBatchNorm(child)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Parameters by their path in the block tree, in a stable order. */

@@ -9,7 +9,9 @@ import ai.djl.util.PairList;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,7 +19,8 @@ import java.util.Map;
  *
  * <p>DJL's own {@code Adam} keeps its state private, so a resumed run could not continue the same
  * trajectory. This class keeps the state keyed by parameter path (stable across processes, unlike
- * parameter ids) and applies the engine's fused Adam kernel, which also clears the gradient.
+ * parameter ids) and applies the engine's fused Adam kernel, which also clears the gradient. An update
+ * can be split by parameter across threads ({@link #begin} then {@link #update(Pair, Step)}).
  */
 public final class AdamOptimizer {
     private static final int FORMAT = 1;
@@ -47,41 +50,74 @@ public final class AdamOptimizer {
     }
 
     /**
-     * Applies one update to every trainable parameter with a gradient.
+     * Applies one update to every trainable parameter with a gradient, on the calling thread.
      *
      * @param parameters the block's parameters by path
      * @param learningRate the learning rate for this step
      */
     public void update(PairList<String, Parameter> parameters, float learningRate) {
+        Step step = begin(parameters, learningRate);
+        for (Pair<String, Parameter> entry : step.parameters()) {
+            update(entry, step);
+        }
+    }
+
+    /**
+     * Starts an update: advances the step count and sets up state for parameters seen for the first
+     * time. The returned step's parameters are then updated with {@link #update(Pair, Step)}, each
+     * exactly once, on any threads.
+     *
+     * @param parameters the block's parameters by path
+     * @param learningRate the learning rate for this step
+     */
+    public Step begin(PairList<String, Parameter> parameters, float learningRate) {
         step++;
         double biasCorrection1 = 1.0 - Math.pow(beta1, step);
         double biasCorrection2 = 1.0 - Math.pow(beta2, step);
         float correctedRate = (float) (learningRate * Math.sqrt(biasCorrection2) / biasCorrection1);
+        List<Pair<String, Parameter>> trainable = new ArrayList<>();
         for (Pair<String, Parameter> entry : parameters) {
-            Parameter parameter = entry.getValue();
-            if (!parameter.requiresGradient()) {
-                continue;
-            }
-            NDArray weight = parameter.getArray();
-            NDArray[] state = moments.computeIfAbsent(entry.getKey(), k -> newState(weight));
-            // getGradient() returns a new handle on the shared gradient; close it so handles don't pile up.
-            try (NDArray gradient = weight.getGradient()) {
-                weight.getNDArrayInternal().adamUpdate(
-                    new NDList(weight, gradient, state[0], state[1]),
-                    new NDList(weight),
-                    learningRate,
-                    correctedRate,
-                    weightDecay,
-                    1f,
-                    -1f,
-                    beta1,
-                    beta2,
-                    epsilon,
-                    true,
-                    false);
+            if (entry.getValue().requiresGradient()) {
+                moments.computeIfAbsent(entry.getKey(), k -> newState(entry.getValue().getArray()));
+                trainable.add(entry);
             }
         }
+        return new Step(List.copyOf(trainable), learningRate, correctedRate);
     }
+
+    /**
+     * Updates one parameter of a started step with the engine's fused Adam kernel, which also clears
+     * its gradient. Different parameters may be updated concurrently: each has its own state.
+     */
+    public void update(Pair<String, Parameter> entry, Step step) {
+        NDArray weight = entry.getValue().getArray();
+        NDArray[] state = moments.get(entry.getKey());
+        // getGradient() returns a new handle on the shared gradient; close it so handles don't pile up.
+        try (NDArray gradient = weight.getGradient()) {
+            weight.getNDArrayInternal().adamUpdate(
+                new NDList(weight, gradient, state[0], state[1]),
+                new NDList(weight),
+                step.learningRate(),
+                step.correctedRate(),
+                weightDecay,
+                1f,
+                -1f,
+                beta1,
+                beta2,
+                epsilon,
+                true,
+                false);
+        }
+    }
+
+    /**
+     * One update's settings and the parameters it covers.
+     *
+     * @param parameters the trainable parameters by path, each to be updated once
+     * @param learningRate the scheduled learning rate
+     * @param correctedRate the learning rate with Adam's bias correction for this step count
+     */
+    public record Step(List<Pair<String, Parameter>> parameters, float learningRate, float correctedRate) {}
 
     private static NDArray[] newState(NDArray weight) {
         NDArray mean = weight.zerosLike();

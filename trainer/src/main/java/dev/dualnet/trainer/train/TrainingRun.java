@@ -2,11 +2,7 @@ package dev.dualnet.trainer.train;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.util.PairList;
 import dev.dualnet.trainer.data.DualSamples;
 import dev.dualnet.trainer.data.MnistData;
@@ -88,7 +84,8 @@ public final class TrainingRun {
         Evaluator evaluator = new Evaluator(test, test.fixedPlan(config.testSeed()), EVAL_BATCH);
 
         engine.setRandomSeed((int) config.seed());
-        try (DualNetModel model = DualNetModel.create(config.presetValue(), device)) {
+        try (DualNetModel model = DualNetModel.create(config.presetValue(), device);
+                TrainingSteps steps = TrainingSteps.forModel(model, config.threads())) {
             AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(config.weightDecay());
             List<EpochMetrics> history = new ArrayList<>();
             int firstEpoch = 1;
@@ -99,10 +96,12 @@ public final class TrainingRun {
                 firstEpoch = resumeFrom.state().epoch() + 1;
                 LOG.info("Resuming {} after epoch {} (step {})", runDir(), resumeFrom.state().epoch(), optimizer.step());
             }
-            LOG.info("Training preset '{}' ({} parameters) on {} with {} thread(s), engine {} {}",
-                    config.preset(), model.parameterCount(), device, config.threads(), engine.getEngineName(),
-                    engine.getVersion());
-            recorder.writeRun(config, data.checksums(), environment(engine, device), train.size(), test.size());
+            LOG.info("Training preset '{}' ({} parameters) on {} with {} thread(s){}, engine {} {}",
+                    config.preset(), model.parameterCount(), device, config.threads(),
+                    steps.workers() > 0 ? ", each batch split across " + steps.workers() + " workers" : "",
+                    engine.getEngineName(), engine.getVersion());
+            recorder.writeRun(config, data.checksums(), environment(engine, device, steps.workers()), train.size(),
+                    test.size());
 
             long stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
             long totalSteps = stepsPerEpoch * config.epochs();
@@ -110,7 +109,7 @@ public final class TrainingRun {
                 LOG.info("Starting epoch {}/{}", epoch, config.epochs());
                 engine.setRandomSeed((int) DualSamples.epochSeed(config.seed() ^ ENGINE_SEED_SALT, epoch));
                 DualSamples.Plan plan = train.trainingPlan(DualSamples.epochSeed(config.seed(), epoch));
-                EpochMetrics metrics = trainEpoch(model, optimizer, train, plan, epoch, totalSteps, evaluator);
+                EpochMetrics metrics = trainEpoch(model, steps, optimizer, train, plan, epoch, totalSteps, evaluator);
                 history.add(metrics);
                 CheckpointState state = new CheckpointState(CheckpointState.FORMAT, epoch, optimizer.step(), config,
                         rngFor(epoch + 1), history, data.checksums(), train.size(), test.size());
@@ -126,10 +125,9 @@ public final class TrainingRun {
         }
     }
 
-    private EpochMetrics trainEpoch(DualNetModel model, AdamOptimizer optimizer, DualSamples train,
-            DualSamples.Plan plan, int epoch, long totalSteps, Evaluator evaluator) {
+    private EpochMetrics trainEpoch(DualNetModel model, TrainingSteps steps, AdamOptimizer optimizer,
+            DualSamples train, DualSamples.Plan plan, int epoch, long totalSteps, Evaluator evaluator) {
         PairList<String, Parameter> parameters = model.parameters();
-        Engine engine = Engine.getEngine("PyTorch");
         DualSamples.Batch batch = new DualSamples.Batch(config.batchSize(), 28 * 28);
         double lossSum = 0;
         long digitRight = 0;
@@ -142,25 +140,11 @@ public final class TrainingRun {
                 batch.resize(Math.min(config.batchSize(), train.size() - from));
                 train.fill(plan, from, batch);
                 learningRate = config.scheduleValue().rate(config.learningRate(), optimizer.step(), totalSteps);
-                try (NDManager scope = model.manager().newSubManager()) {
-                    BatchTensors tensors = BatchTensors.of(batch, scope);
-                    NDList out;
-                    float loss;
-                    try (GradientCollector collector = engine.newGradientCollector()) {
-                        out = model.forward(tensors.inputs(), true);
-                        NDArray lossArray = DualLoss.of(out.get(0), out.get(1), tensors.digits(), tensors.sums());
-                        collector.backward(lossArray);
-                        loss = lossArray.getFloat();
-                    }
-                    optimizer.update(parameters, learningRate);
-                    long[] digitPred = out.get(0).argMax(1).toLongArray();
-                    long[] sumPred = out.get(1).argMax(1).toLongArray();
-                    for (int i = 0; i < batch.size(); i++) {
-                        digitRight += digitPred[i] == batch.digits()[i] ? 1 : 0;
-                        sumRight += sumPred[i] == batch.sums()[i] ? 1 : 0;
-                    }
-                    lossSum += (double) loss * batch.size();
-                }
+                TrainingSteps.StepTotals step = steps.gradients(batch);
+                steps.update(optimizer, parameters, learningRate);
+                digitRight += step.digitRight();
+                sumRight += step.sumRight();
+                lossSum += (double) step.loss() * batch.size();
                 seen += batch.size();
                 progress.step(batch.size(), lossSum / seen, (double) digitRight / seen, (double) sumRight / seen);
             }
@@ -181,13 +165,14 @@ public final class TrainingRun {
         return limit > 0 ? split.head(limit) : split;
     }
 
-    private Map<String, Object> environment(Engine engine, Device device) {
+    private Map<String, Object> environment(Engine engine, Device device, int dataParallelWorkers) {
         Map<String, Object> env = new LinkedHashMap<>();
         env.put("engine", engine.getEngineName());
         env.put("engineVersion", engine.getVersion());
         env.put("djlVersion", Engine.getDjlVersion());
         env.put("device", device.toString());
         env.put("threads", config.threads());
+        env.put("dataParallelWorkers", dataParallelWorkers);
         env.put("java", System.getProperty("java.version"));
         env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         env.put("availableProcessors", Runtime.getRuntime().availableProcessors());

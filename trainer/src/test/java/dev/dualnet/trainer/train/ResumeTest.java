@@ -7,7 +7,8 @@ import dev.dualnet.trainer.testing.TrainerProcess;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -16,21 +17,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ResumeTest {
     private static final List<String> RUN = List.of("train", "--preset", "seed", "--epochs", "4",
-            "--train-limit", "8000", "--test-limit", "500", "--batch-size", "64", "--threads", "1",
-            "--seed", "1234");
+            "--train-limit", "8000", "--test-limit", "500", "--batch-size", "64", "--seed", "1234");
 
     @TempDir
     Path dir;
 
-    @Test
-    void killedDuringEpochThreeAndResumedMatchesAnUninterruptedRunBitForBit() throws Exception {
+    /** One thread trains on the calling thread; two split every batch across two workers. */
+    @ParameterizedTest(name = "--threads {0}")
+    @ValueSource(ints = {1, 2})
+    void killedDuringEpochThreeAndResumedMatchesAnUninterruptedRunBitForBit(int threads) throws Exception {
         RealMnist.data();
-        Path straight = dir.resolve("straight");
-        Path killed = dir.resolve("killed");
+        Path straight = dir.resolve("straight-" + threads);
+        Path killed = dir.resolve("killed-" + threads);
 
-        assertThat(TrainerProcess.run(withRunDir(straight), 300)).isZero();
+        assertThat(TrainerProcess.run(withRunDir(straight, threads), 300)).isZero();
 
-        try (TrainerProcess trainer = TrainerProcess.start(withRunDir(killed))) {
+        try (TrainerProcess trainer = TrainerProcess.start(withRunDir(killed, threads))) {
             assertThat(trainer.awaitLine("Starting epoch 3/4", 300)).as(trainer.log()).isTrue();
             Thread.sleep(300);
             trainer.kill();
@@ -55,8 +57,10 @@ class ResumeTest {
         }
     }
 
-    private static List<String> withRunDir(Path runDir) {
+    private static List<String> withRunDir(Path runDir, int threads) {
         List<String> args = new ArrayList<>(RUN);
+        args.add("--threads");
+        args.add(Integer.toString(threads));
         args.add("--run-dir");
         args.add(runDir.toString());
         return args;
