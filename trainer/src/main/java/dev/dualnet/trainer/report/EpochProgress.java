@@ -20,7 +20,13 @@ public final class EpochProgress implements AutoCloseable {
     private static final int TERMINAL_REFRESH_MS = 200;
     private static final int LOG_REFRESH_MS = 10_000;
 
+    private static final long FORMAT_INTERVAL_NANOS = 100_000_000L;
+
     private final ProgressBar bar;
+    private long lastFormatted = System.nanoTime() - FORMAT_INTERVAL_NANOS;
+    private double meanLoss;
+    private double digitAccuracy;
+    private double sumAccuracy;
 
     public EpochProgress(int epoch, int epochs, long samples) {
         this(epoch, epochs, samples, System.console() != null ? null : LOG::info);
@@ -50,12 +56,26 @@ public final class EpochProgress implements AutoCloseable {
     /** Advances by one batch and updates the running figures. */
     public void step(int samples, double meanLoss, double digitAccuracy, double sumAccuracy) {
         bar.stepBy(samples);
+        this.meanLoss = meanLoss;
+        this.digitAccuracy = digitAccuracy;
+        this.sumAccuracy = sumAccuracy;
+        // Formatting the figures every step costs more than a small step's worth of the training
+        // thread; the bar shows them at most every TERMINAL_REFRESH_MS anyway.
+        long now = System.nanoTime();
+        if (now - lastFormatted >= FORMAT_INTERVAL_NANOS) {
+            lastFormatted = now;
+            showFigures();
+        }
+    }
+
+    private void showFigures() {
         bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f digit %.2f%% sum %.2f%%",
                 meanLoss, 100 * digitAccuracy, 100 * sumAccuracy));
     }
 
     @Override
     public void close() {
+        showFigures();
         bar.close();
     }
 

@@ -140,8 +140,7 @@ public final class TrainingRun {
                 batch.resize(Math.min(config.batchSize(), train.size() - from));
                 train.fill(plan, from, batch);
                 learningRate = config.scheduleValue().rate(config.learningRate(), optimizer.step(), totalSteps);
-                TrainingSteps.StepTotals step = steps.gradients(batch);
-                steps.update(optimizer, parameters, learningRate);
+                TrainingSteps.StepTotals step = steps.step(batch, optimizer, parameters, learningRate);
                 digitRight += step.digitRight();
                 sumRight += step.sumRight();
                 lossSum += (double) step.loss() * batch.size();

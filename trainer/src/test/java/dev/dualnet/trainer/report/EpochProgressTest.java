@@ -12,11 +12,11 @@ class EpochProgressTest {
         List<String> lines = new ArrayList<>();
         try (EpochProgress progress = new EpochProgress(2, 5, 300, lines::add)) {
             for (int i = 0; i < 3; i++) {
-                progress.step(100, 0.5, 0.9, 0.8);
+                progress.step(100, 0.5 - 0.1 * i, 0.7 + 0.1 * i, 0.6 + 0.1 * i);
             }
         }
         List<String> finished = lines.stream().filter(line -> line.contains(" 100% ")).toList();
         assertThat(finished).hasSize(1);
-        assertThat(finished.get(0)).contains("epoch 2/5", "300/300", "loss 0.5000", "digit 90.00%", "sum 80.00%");
+        assertThat(finished.get(0)).contains("epoch 2/5", "300/300", "loss 0.3000", "digit 90.00%", "sum 80.00%");
     }
 }

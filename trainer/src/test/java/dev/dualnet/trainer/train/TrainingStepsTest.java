@@ -76,30 +76,28 @@ class TrainingStepsTest {
     }
 
     @Test
-    void updateSplitAcrossWorkersMatchesTheSingleThreadedUpdateBitForBit() {
+    void stepWithWorkersUpdatesLikeTheCallingThreadWouldBitForBit() {
         DualSamples.Batch batch = realBatch(BATCH);
-        List<float[]> alone;
-        List<float[]> shared;
-        try (DualNetModel model = seededModel(); TrainingSteps steps = TrainingSteps.forModel(model, 1)) {
+        List<float[]> onCaller;
+        List<float[]> onWorkers;
+        try (DualNetModel model = seededModel(); TrainingSteps steps = TrainingSteps.forModel(model, 2)) {
             AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(1e-4f);
             for (int i = 0; i < 3; i++) {
                 steps.gradients(batch);
-                steps.update(optimizer, model.parameters(), 1e-3f);
+                optimizer.update(model.parameters(), 1e-3f);
             }
-            alone = values(model);
+            onCaller = values(model);
         }
-        try (DualNetModel model = seededModel();
-                TrainingSteps gradients = TrainingSteps.forModel(model, 1);
-                TrainingSteps workers = TrainingSteps.forModel(model, 2)) {
+        try (DualNetModel model = seededModel(); TrainingSteps steps = TrainingSteps.forModel(model, 2)) {
             AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(1e-4f);
             for (int i = 0; i < 3; i++) {
-                gradients.gradients(batch);
-                workers.update(optimizer, model.parameters(), 1e-3f);
+                steps.step(batch, optimizer, model.parameters(), 1e-3f);
             }
-            shared = values(model);
+            onWorkers = values(model);
+            assertThat(optimizer.step()).isEqualTo(3);
         }
-        for (int p = 0; p < alone.size(); p++) {
-            assertThat(shared.get(p)).as("parameter %d", p).containsExactly(alone.get(p));
+        for (int p = 0; p < onCaller.size(); p++) {
+            assertThat(onWorkers.get(p)).as("parameter %d", p).containsExactly(onCaller.get(p));
         }
     }
 
