@@ -40,6 +40,7 @@ run() { # label, dualnet train args...
   summarise "$dir" "$label"
   awk -v d="$((steal1 - steal0))" -v t="$((total1 - total0))" -v w="$wall" \
     'BEGIN { printf "%-8s process_wall_s=%d  cpu_stolen_by_hypervisor=%.1f%%\n", "", w, (t>0 ? 100*d/t : 0) }'
+  printf '%-8s samples_per_s_by_epoch: %s\n' "" "$(tail -n +2 "$dir/metrics.csv" | cut -d, -f11 | xargs printf '%.0f ')"
 }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
