@@ -27,7 +27,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>At the seed preset's size, a training step is mostly fixed per-operation cost, which intra-op
  * threads cannot share out: two workers that each run the forward and backward pass of half the
- * batch on one thread train about 1.4 times as fast on two cores. Each worker's loss is scaled by
+ * batch on one thread train about 1.2 times as fast on two cores as one thread with two intra-op
+ * threads (8.05 against 6.71 ms per batch of 64, BENCHMARKS.md). Each worker's loss is scaled by
  * its share of the batch, so the summed gradient is the whole batch's. With two workers the sum is
  * the same whichever finishes first (float addition commutes), so runs stay bit-for-bit
  * reproducible; more than two would make the order matter, which is why there are at most two.
