@@ -13,12 +13,12 @@ import dev.dualnet.trainer.data.DualSamples.Batch;
 import dev.dualnet.trainer.model.DualNetModel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BrokenBarrierException;
-import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 
 /**
@@ -121,24 +121,26 @@ final class TrainingSteps implements AutoCloseable {
         });
     }
 
+    /**
+     * Adds up the workers' totals once all have finished. If any failed, throws the failure that
+     * started it rather than another worker's report that it stopped waiting.
+     */
     private static StepTotals sum(List<Future<StepTotals>> parts) {
         StepTotals total = StepTotals.NONE;
+        RuntimeException failure = null;
         for (Future<StepTotals> part : parts) {
-            total = total.plus(join(part));
+            try {
+                total = total.plus(join(part));
+            } catch (RuntimeException e) {
+                if (failure == null || failure instanceof PeerFailed) {
+                    failure = e;
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
         return total;
-    }
-
-    /** Waits for the other workers; fails instead if one of them broke the barrier by failing. */
-    private static void awaitOthers(CyclicBarrier barrier) {
-        try {
-            barrier.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the other training worker", e);
-        } catch (BrokenBarrierException e) {
-            throw new IllegalStateException("the other training worker failed", e);
-        }
     }
 
     /**
@@ -158,15 +160,15 @@ final class TrainingSteps implements AutoCloseable {
             return totals;
         }
         List<List<Pair<String, Parameter>>> shares = shares(update.parameters(), workers.size());
-        CyclicBarrier gradientsSummed = new CyclicBarrier(workers.size());
+        Rendezvous gradientsSummed = new Rendezvous(workers.size());
         List<Future<StepTotals>> parts = new ArrayList<>();
         for (int k = 0; k < workers.size(); k++) {
             List<Pair<String, Parameter>> share = shares.get(k);
             parts.add(submitSlice(batch, k, totals -> {
-                awaitOthers(gradientsSummed);
+                gradientsSummed.arriveAndAwait();
                 share.forEach(entry -> optimizer.update(entry, update));
                 return totals;
-            }, gradientsSummed::reset));
+            }, gradientsSummed::fail));
         }
         return sum(parts);
     }
@@ -234,6 +236,52 @@ final class TrainingSteps implements AutoCloseable {
     @Override
     public void close() {
         workers.forEach(ExecutorService::shutdownNow);
+    }
+
+    /**
+     * Where the workers of one step meet once every backward pass is in. A worker whose pass fails
+     * still checks in, so nobody waits for it, and the others then stop instead of updating.
+     */
+    private static final class Rendezvous {
+        private final CountDownLatch pending;
+        private final AtomicBoolean failed = new AtomicBoolean();
+
+        Rendezvous(int workers) {
+            pending = new CountDownLatch(workers);
+        }
+
+        /**
+         * Checks in this worker's gradients and waits for the others'.
+         *
+         * @throws PeerFailed if another worker failed
+         */
+        void arriveAndAwait() {
+            pending.countDown();
+            try {
+                pending.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the other training worker", e);
+            }
+            if (failed.get()) {
+                throw new PeerFailed();
+            }
+        }
+
+        /** Checks in a worker whose pass failed. */
+        void fail() {
+            failed.set(true);
+            pending.countDown();
+        }
+    }
+
+    /** A worker stopped because another worker failed first. */
+    private static final class PeerFailed extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        PeerFailed() {
+            super("the other training worker failed");
+        }
     }
 
     @FunctionalInterface

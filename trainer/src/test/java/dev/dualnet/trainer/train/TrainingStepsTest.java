@@ -1,6 +1,7 @@
 package dev.dualnet.trainer.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 
 import ai.djl.Device;
@@ -17,6 +18,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The data-parallel training step: two workers must produce the whole batch's gradient, the same bits
@@ -98,6 +102,24 @@ class TrainingStepsTest {
         }
         for (int p = 0; p < onCaller.size(); p++) {
             assertThat(onWorkers.get(p)).as("parameter %d", p).containsExactly(onCaller.get(p));
+        }
+    }
+
+    /** Row 0 fails in the first worker's half, the last row in the second's. */
+    @ParameterizedTest(name = "bad row {0}")
+    @ValueSource(ints = {0, BATCH - 1})
+    @Timeout(120)
+    void aWorkersOwnFailureReachesTheCallerAndTheOtherWorkerDoesNotHang(int badRow) {
+        DualSamples.Batch batch = realBatch(BATCH);
+        long number = batch.numbers()[badRow];
+        batch.numbers()[badRow] = 12; // outside 0..9: the one-hot encoding of that half fails
+        try (DualNetModel model = seededModel(); TrainingSteps steps = TrainingSteps.forModel(model, 2)) {
+            AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(0f);
+            assertThatThrownBy(() -> steps.step(batch, optimizer, model.parameters(), 1e-3f))
+                    .isNotInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("num_classes");
+            batch.numbers()[badRow] = number;
+            assertThat(steps.step(batch, optimizer, model.parameters(), 1e-3f).loss()).isPositive();
         }
     }
 
