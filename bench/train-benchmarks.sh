@@ -15,6 +15,9 @@ which=${1:-all}
 out=${2:-$root/runs/bench}
 mkdir -p "$out"
 
+# shellcheck source=machine-speed.sh
+. "$root/bench/machine-speed.sh"
+
 cpu_counters() { awk '/^cpu /{t=0; for(i=2;i<=NF;i++) t+=$i; print t, $9}' /proc/stat; }
 
 summarise() { # run_dir label
@@ -32,14 +35,16 @@ run() { # label, dualnet train args...
   local label=$1; shift
   local dir="$out/$label"
   rm -rf "$dir"
+  local speed_before
+  speed_before=$(machine_speed)
   read -r total0 steal0 < <(cpu_counters)
   local start=$SECONDS
   "$root/dualnet" train --run-dir "$dir" "$@" >"$out/$label.log" 2>&1
   local wall=$((SECONDS - start))
   read -r total1 steal1 < <(cpu_counters)
   summarise "$dir" "$label"
-  awk -v d="$((steal1 - steal0))" -v t="$((total1 - total0))" -v w="$wall" \
-    'BEGIN { printf "%-8s process_wall_s=%d  cpu_stolen_by_hypervisor=%.1f%%\n", "", w, (t>0 ? 100*d/t : 0) }'
+  awk -v d="$((steal1 - steal0))" -v t="$((total1 - total0))" -v w="$wall" -v s0="$speed_before" -v s1="$(machine_speed)" \
+    'BEGIN { printf "%-8s process_wall_s=%d  cpu_stolen_by_hypervisor=%.1f%%  machine_speed_before/after=%s/%ss\n", "", w, (t>0 ? 100*d/t : 0), s0, s1 }'
   printf '%-8s samples_per_s_by_epoch: %s\n' "" "$(tail -n +2 "$dir/metrics.csv" | cut -d, -f11 | xargs printf '%.0f ')"
 }
 
