@@ -33,15 +33,10 @@ public final class Evaluator {
                 NDList out = model.forward(tensors.inputs(), false);
                 NDArray loss = DualLoss.of(out.get(0), out.get(1), tensors.digits(), tensors.sums());
                 lossSum += loss.getFloat() * batch.size();
-                long[] digitPred = out.get(0).argMax(1).toLongArray();
-                long[] sumPred = out.get(1).argMax(1).toLongArray();
-                for (int i = 0; i < batch.size(); i++) {
-                    boolean digitOk = digitPred[i] == batch.digits()[i];
-                    boolean sumOk = sumPred[i] == batch.sums()[i];
-                    digitRight += digitOk ? 1 : 0;
-                    sumRight += sumOk ? 1 : 0;
-                    bothRight += digitOk && sumOk ? 1 : 0;
-                }
+                Hits hits = Hits.of(out, batch, 0, batch.size());
+                digitRight += hits.digit();
+                sumRight += hits.sum();
+                bothRight += hits.both();
             }
         }
         return new Evaluation(total, lossSum / total, (double) digitRight / total, (double) sumRight / total,

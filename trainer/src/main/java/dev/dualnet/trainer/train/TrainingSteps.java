@@ -153,12 +153,12 @@ final class TrainingSteps implements AutoCloseable {
      */
     StepTotals step(Batch batch, AdamOptimizer optimizer, PairList<String, Parameter> parameters,
             float learningRate) {
-        AdamOptimizer.Step update = optimizer.begin(parameters, learningRate);
         if (workers.isEmpty()) {
             StepTotals totals = gradients(batch);
-            update.parameters().forEach(entry -> optimizer.update(entry, update));
+            optimizer.update(parameters, learningRate);
             return totals;
         }
+        AdamOptimizer.Step update = optimizer.begin(parameters, learningRate);
         List<List<Pair<String, Parameter>>> shares = shares(update.parameters(), workers.size());
         Rendezvous gradientsSummed = new Rendezvous(workers.size());
         List<Future<StepTotals>> parts = new ArrayList<>();
@@ -207,15 +207,8 @@ final class TrainingSteps implements AutoCloseable {
                 loss = loss.mul((float) (to - from) / batch.size());
             }
             backward.run(loss);
-            long[] digitPred = out.get(0).argMax(1).toLongArray();
-            long[] sumPred = out.get(1).argMax(1).toLongArray();
-            long digitRight = 0;
-            long sumRight = 0;
-            for (int i = 0; i < to - from; i++) {
-                digitRight += digitPred[i] == batch.digits()[from + i] ? 1 : 0;
-                sumRight += sumPred[i] == batch.sums()[from + i] ? 1 : 0;
-            }
-            return new StepTotals(loss.getFloat(), digitRight, sumRight);
+            Hits hits = Hits.of(out, batch, from, to);
+            return new StepTotals(loss.getFloat(), hits.digit(), hits.sum());
         }
     }
 
