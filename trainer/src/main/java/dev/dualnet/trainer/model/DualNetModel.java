@@ -24,7 +24,9 @@ public final class DualNetModel implements AutoCloseable {
     private final Preset preset;
     private final NDManager manager;
     private final DualNetBlock block;
-    private final ParameterStore parameterStore;
+    /** Replaced whenever the parameters' arrays are: it keeps the arrays it handed out. */
+    private ParameterStore parameterStore;
+    private PackedParameters packed;
 
     private DualNetModel(Preset preset, NDManager manager, DualNetBlock block) {
         this.preset = preset;
@@ -130,10 +132,27 @@ public final class DualNetModel implements AutoCloseable {
      *
      * @throws IOException if the stream fails
      * @throws MalformedModelException if the data does not fit this preset's structure
+     * @throws IllegalStateException if the parameters were already packed
      */
     public void loadParameters(DataInputStream in) throws IOException, MalformedModelException {
+        if (packed != null) {
+            throw new IllegalStateException("the parameters are packed for training; load them before packing");
+        }
         block.loadParameters(manager, in);
         attachGradients(block);
+        parameterStore = new ParameterStore(manager, false);
+    }
+
+    /**
+     * Packs the trainable parameters into one contiguous tensor (see {@link PackedParameters}); the
+     * first call packs, later ones return the same packing. Load saved parameters before this.
+     */
+    public PackedParameters packParameters() {
+        if (packed == null) {
+            packed = PackedParameters.pack(block.getParameters(), manager);
+            parameterStore = new ParameterStore(manager, false);
+        }
+        return packed;
     }
 
     /** Makes the engine record gradients for every trainable parameter. */

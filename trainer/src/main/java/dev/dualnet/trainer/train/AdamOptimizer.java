@@ -1,47 +1,66 @@
 package dev.dualnet.trainer.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
-import ai.djl.util.Pair;
-import ai.djl.util.PairList;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.dualnet.trainer.model.PackedParameters;
+import dev.dualnet.trainer.model.PackedParameters.Range;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Adam whose moment estimates and step count can be saved and restored bit for bit.
+ * Adam over a model's packed parameters, whose moment estimates and step count can be saved and
+ * restored bit for bit.
  *
  * <p>DJL's own {@code Adam} keeps its state private, so a resumed run could not continue the same
- * trajectory. This class keeps the state keyed by parameter path (stable across processes, unlike
- * parameter ids) and applies the engine's fused Adam kernel, which also clears the gradient. An update
- * can be split by parameter across threads ({@link #begin} then {@link #update(Pair, Step)}).
+ * trajectory; it also updates one parameter at a time, a dozen engine calls each. This class keeps the
+ * moments as two tensors laid out like the {@link PackedParameters} and applies the engine's fused
+ * Adam kernel to a whole range of parameters at once. An update can be split into consecutive ranges
+ * across threads ({@link #begin} then {@link #update(Step, Range)}); Adam is elementwise, so the
+ * result does not depend on the split. The saved state stays keyed by parameter path (stable across
+ * processes, unlike parameter ids).
  */
 public final class AdamOptimizer {
     private static final int FORMAT = 1;
 
+    private final PackedParameters parameters;
     private final float beta1;
     private final float beta2;
     private final float epsilon;
     private final float weightDecay;
-    private final Map<String, NDArray[]> moments = new LinkedHashMap<>();
+    private final NDArray mean;
+    private final NDArray variance;
+    /** Views of the packed tensors per range, made once: each view is a native handle. */
+    private final Map<Range, RangeViews> views = new ConcurrentHashMap<>();
     private long step;
 
-    public AdamOptimizer(float beta1, float beta2, float epsilon, float weightDecay) {
+    public AdamOptimizer(PackedParameters parameters, float beta1, float beta2, float epsilon, float weightDecay) {
+        this.parameters = parameters;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
         this.weightDecay = weightDecay;
+        NDManager manager = parameters.parameter(0).getArray().getManager();
+        Shape shape = new Shape(parameters.size());
+        this.mean = manager.zeros(shape, DataType.FLOAT32);
+        this.variance = manager.zeros(shape, DataType.FLOAT32);
     }
 
-    /** Standard Adam: beta1 0.9, beta2 0.999, epsilon 1e-8. */
-    public static AdamOptimizer withWeightDecay(float weightDecay) {
-        return new AdamOptimizer(0.9f, 0.999f, 1e-8f, weightDecay);
+    /** Standard Adam (beta1 0.9, beta2 0.999, epsilon 1e-8) over a model's packed parameters. */
+    public static AdamOptimizer withWeightDecay(PackedParameters parameters, float weightDecay) {
+        return new AdamOptimizer(parameters, 0.9f, 0.999f, 1e-8f, weightDecay);
+    }
+
+    /** The parameters this optimizer updates. */
+    public PackedParameters parameters() {
+        return parameters;
     }
 
     /** Number of updates applied so far. */
@@ -50,81 +69,84 @@ public final class AdamOptimizer {
     }
 
     /**
-     * Applies one update to every trainable parameter with a gradient, on the calling thread.
+     * Applies one update to every parameter, on the calling thread, and clears the gradients.
      *
-     * @param parameters the block's parameters by path
      * @param learningRate the learning rate for this step
      */
-    public void update(PairList<String, Parameter> parameters, float learningRate) {
-        Step step = begin(parameters, learningRate);
-        for (Pair<String, Parameter> entry : step.parameters()) {
-            update(entry, step);
-        }
+    public void update(float learningRate) {
+        update(begin(learningRate), parameters.all());
     }
 
     /**
-     * Starts an update: advances the step count and sets up state for parameters seen for the first
-     * time. The returned step's parameters are then updated with {@link #update(Pair, Step)}, each
-     * exactly once, on any threads.
+     * Starts an update by advancing the step count. Every parameter is then updated with {@link
+     * #update(Step, Range)} exactly once, in ranges on any threads.
      *
-     * @param parameters the block's parameters by path
      * @param learningRate the learning rate for this step
      */
-    public Step begin(PairList<String, Parameter> parameters, float learningRate) {
+    public Step begin(float learningRate) {
         step++;
         double biasCorrection1 = 1.0 - Math.pow(beta1, step);
         double biasCorrection2 = 1.0 - Math.pow(beta2, step);
         float correctedRate = (float) (learningRate * Math.sqrt(biasCorrection2) / biasCorrection1);
-        List<Pair<String, Parameter>> trainable = new ArrayList<>();
-        for (Pair<String, Parameter> entry : parameters) {
-            if (entry.getValue().requiresGradient()) {
-                moments.computeIfAbsent(entry.getKey(), k -> newState(entry.getValue().getArray()));
-                trainable.add(entry);
-            }
-        }
-        return new Step(List.copyOf(trainable), learningRate, correctedRate);
+        return new Step(learningRate, correctedRate);
     }
 
     /**
-     * Updates one parameter of a started step with the engine's fused Adam kernel, which also clears
-     * its gradient. Different parameters may be updated concurrently: each has its own state.
+     * Updates a range of parameters for a started step with one call of the engine's fused Adam kernel
+     * over their concatenated gradients, then clears those gradients. Disjoint ranges may be updated
+     * concurrently.
      */
-    public void update(Pair<String, Parameter> entry, Step step) {
-        NDArray weight = entry.getValue().getArray();
-        NDArray[] state = moments.get(entry.getKey());
-        // getGradient() returns a new handle on the shared gradient; close it so handles don't pile up.
-        try (NDArray gradient = weight.getGradient()) {
-            weight.getNDArrayInternal().adamUpdate(
-                new NDList(weight, gradient, state[0], state[1]),
-                new NDList(weight),
-                step.learningRate(),
-                step.correctedRate(),
-                weightDecay,
-                1f,
-                -1f,
-                beta1,
-                beta2,
-                epsilon,
-                true,
-                false);
+    public void update(Step step, Range range) {
+        if (range.isEmpty()) {
+            return;
+        }
+        RangeViews target = views.computeIfAbsent(range, this::viewsOf);
+        try (NDManager scope = mean.getManager().newSubManager()) {
+            NDList gradients = new NDList(range.to() - range.from());
+            for (int i = range.from(); i < range.to(); i++) {
+                NDArray gradient = parameters.parameter(i).getArray().getGradient();
+                gradient.attach(scope);
+                gradients.add(gradient.reshape(-1));
+            }
+            NDArray gradient = gradients.size() == 1 ? gradients.get(0) : NDArrays.concat(gradients);
+            target.values().getNDArrayInternal().adamUpdate(
+                    new NDList(target.values(), gradient, target.mean(), target.variance()),
+                    new NDList(target.values()),
+                    step.learningRate(),
+                    step.correctedRate(),
+                    weightDecay,
+                    1f,
+                    -1f,
+                    beta1,
+                    beta2,
+                    epsilon,
+                    true,
+                    false);
+        }
+        for (int i = range.from(); i < range.to(); i++) {
+            EngineAutograd.clearGradient(parameters.parameter(i).getArray());
         }
     }
 
+    private RangeViews viewsOf(Range range) {
+        NDIndex index = new NDIndex("{}:{}", parameters.offset(range.from()), parameters.offset(range.to()));
+        return new RangeViews(parameters.values(range), mean.get(index), variance.get(index));
+    }
+
     /**
-     * One update's settings and the parameters it covers.
+     * One update's learning rates.
      *
-     * @param parameters the trainable parameters by path, each to be updated once
      * @param learningRate the scheduled learning rate
      * @param correctedRate the learning rate with Adam's bias correction for this step count
      */
-    public record Step(List<Pair<String, Parameter>> parameters, float learningRate, float correctedRate) {}
+    public record Step(float learningRate, float correctedRate) {}
 
-    private static NDArray[] newState(NDArray weight) {
-        NDArray mean = weight.zerosLike();
-        NDArray variance = weight.zerosLike();
-        mean.attach(weight.getManager());
-        variance.attach(weight.getManager());
-        return new NDArray[] {mean, variance};
+    private record RangeViews(NDArray values, NDArray mean, NDArray variance) {}
+
+    /** Parameter {@code index}'s range of a packed moment tensor, shaped like the parameter. */
+    private NDArray momentOf(NDArray moment, int index) {
+        NDIndex range = new NDIndex("{}:{}", parameters.offset(index), parameters.offset(index + 1));
+        return moment.get(range).reshape(parameters.parameter(index).getArray().getShape());
     }
 
     /**
@@ -135,39 +157,54 @@ public final class AdamOptimizer {
     public void save(DataOutputStream out) throws IOException {
         out.writeInt(FORMAT);
         out.writeLong(step);
-        out.writeInt(moments.size());
-        for (Map.Entry<String, NDArray[]> entry : moments.entrySet()) {
-            out.writeUTF(entry.getKey());
-            for (NDArray moment : entry.getValue()) {
-                byte[] encoded = moment.encode();
-                out.writeInt(encoded.length);
-                out.write(encoded);
+        out.writeInt(parameters.count());
+        for (int i = 0; i < parameters.count(); i++) {
+            out.writeUTF(parameters.name(i));
+            for (NDArray moment : new NDArray[] {mean, variance}) {
+                try (NDArray ofParameter = momentOf(moment, i)) {
+                    byte[] encoded = ofParameter.encode();
+                    out.writeInt(encoded.length);
+                    out.write(encoded);
+                }
             }
         }
     }
 
     /**
-     * Replaces the state with one written by {@link #save}.
+     * Replaces the state with one written by {@link #save} for the same parameters.
      *
-     * @throws IOException if the stream fails or was not written by {@link #save}
+     * @throws IOException if the stream fails, was not written by {@link #save}, or holds state for
+     *     other parameters
      */
     public void load(DataInputStream in, NDManager manager) throws IOException {
         int format = in.readInt();
         if (format != FORMAT) {
             throw new IOException("optimizer state format " + format + ", expected " + FORMAT);
         }
-        step = in.readLong();
+        long savedStep = in.readLong();
         int count = in.readInt();
-        moments.clear();
+        if (count != parameters.count()) {
+            throw new IOException("optimizer state for " + count + " parameters, expected " + parameters.count());
+        }
         for (int i = 0; i < count; i++) {
             String name = in.readUTF();
-            NDArray[] state = new NDArray[2];
-            for (int m = 0; m < state.length; m++) {
+            if (!name.equals(parameters.name(i))) {
+                throw new IOException("optimizer state for parameter '" + name + "', expected '"
+                        + parameters.name(i) + "'");
+            }
+            NDIndex range = new NDIndex("{}:{}", parameters.offset(i), parameters.offset(i + 1));
+            for (NDArray moment : new NDArray[] {mean, variance}) {
                 byte[] encoded = new byte[in.readInt()];
                 in.readFully(encoded);
-                state[m] = manager.decode(encoded);
+                try (NDArray saved = manager.decode(encoded); NDArray flat = saved.reshape(-1)) {
+                    if (flat.size() != parameters.offset(i + 1) - parameters.offset(i)) {
+                        throw new IOException("optimizer state for '" + name + "' has " + flat.size()
+                                + " values, expected " + (parameters.offset(i + 1) - parameters.offset(i)));
+                    }
+                    moment.set(range, flat);
+                }
             }
-            moments.put(name, state);
         }
+        step = savedStep;
     }
 }

@@ -37,4 +37,9 @@ final class EngineAutograd {
             JniUtils.backward((PtNDArray) loss, (PtNDArray) seed, false, false);
         }
     }
+
+    /** Sets a parameter's accumulated gradient back to zero in place, keeping its memory. */
+    static void clearGradient(NDArray parameter) {
+        JniUtils.zeroGrad((PtNDArray) parameter);
+    }
 }

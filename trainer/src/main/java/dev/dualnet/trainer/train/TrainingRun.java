@@ -2,8 +2,6 @@ package dev.dualnet.trainer.train;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.nn.Parameter;
-import ai.djl.util.PairList;
 import dev.dualnet.trainer.data.DualSamples;
 import dev.dualnet.trainer.data.MnistData;
 import dev.dualnet.trainer.model.DualNetModel;
@@ -86,11 +84,13 @@ public final class TrainingRun {
         engine.setRandomSeed((int) config.seed());
         try (DualNetModel model = DualNetModel.create(config.presetValue(), device);
                 TrainingSteps steps = TrainingSteps.forModel(model, config.threads())) {
-            AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(config.weightDecay());
+            if (resumeFrom != null) {
+                resumeFrom.restoreParameters(model);
+            }
+            AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(model.packParameters(), config.weightDecay());
             List<EpochMetrics> history = new ArrayList<>();
             int firstEpoch = 1;
             if (resumeFrom != null) {
-                resumeFrom.restoreParameters(model);
                 resumeFrom.restoreOptimizer(optimizer, model);
                 history.addAll(resumeFrom.state().history());
                 firstEpoch = resumeFrom.state().epoch() + 1;
@@ -127,7 +127,6 @@ public final class TrainingRun {
 
     private EpochMetrics trainEpoch(DualNetModel model, TrainingSteps steps, AdamOptimizer optimizer,
             DualSamples train, DualSamples.Plan plan, int epoch, long totalSteps, Evaluator evaluator) {
-        PairList<String, Parameter> parameters = model.parameters();
         DualSamples.Batch batch = new DualSamples.Batch(config.batchSize(), 28 * 28);
         double lossSum = 0;
         long digitRight = 0;
@@ -140,7 +139,7 @@ public final class TrainingRun {
                 batch.resize(Math.min(config.batchSize(), train.size() - from));
                 train.fill(plan, from, batch);
                 learningRate = config.scheduleValue().rate(config.learningRate(), optimizer.step(), totalSteps);
-                TrainingSteps.StepTotals step = steps.step(batch, optimizer, parameters, learningRate);
+                TrainingSteps.StepTotals step = steps.step(batch, optimizer, learningRate);
                 digitRight += step.digitRight();
                 sumRight += step.sumRight();
                 lossSum += (double) step.loss() * batch.size();

@@ -5,12 +5,10 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import ai.djl.util.Pair;
-import ai.djl.util.PairList;
 import dev.dualnet.trainer.data.DualSamples.Batch;
 import dev.dualnet.trainer.model.DualNetModel;
+import dev.dualnet.trainer.model.PackedParameters.Range;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -36,9 +34,6 @@ import java.util.function.UnaryOperator;
  * averages they update, must see the whole batch.
  */
 final class TrainingSteps implements AutoCloseable {
-    /** Update cost of one parameter tensor regardless of size, in elements' worth of work. */
-    private static final long PER_PARAMETER_COST = 4096;
-
     /** Most workers whose gradient sum does not depend on completion order. */
     static final int MAX_WORKERS = 2;
 
@@ -146,52 +141,30 @@ final class TrainingSteps implements AutoCloseable {
     /**
      * One whole training step: the batch's gradients, then the optimizer update. With workers, each
      * computes its part of the gradients, waits for the other (the summed gradient is complete only
-     * then) and updates its own share of the parameters: the update is per parameter, so the result
-     * does not depend on the split, and a step costs one hand-off between threads instead of two.
+     * then) and updates its own range of the parameters: the update is elementwise, so the result does
+     * not depend on the split, and a step costs one hand-off between threads instead of two.
      *
      * @return the batch's mean loss and how many digits and sums the model got right
      */
-    StepTotals step(Batch batch, AdamOptimizer optimizer, PairList<String, Parameter> parameters,
-            float learningRate) {
+    StepTotals step(Batch batch, AdamOptimizer optimizer, float learningRate) {
         if (workers.isEmpty()) {
             StepTotals totals = gradients(batch);
-            optimizer.update(parameters, learningRate);
+            optimizer.update(learningRate);
             return totals;
         }
-        AdamOptimizer.Step update = optimizer.begin(parameters, learningRate);
-        List<List<Pair<String, Parameter>>> shares = shares(update.parameters(), workers.size());
+        AdamOptimizer.Step update = optimizer.begin(learningRate);
+        List<Range> ranges = optimizer.parameters().split(workers.size());
         Rendezvous gradientsSummed = new Rendezvous(workers.size());
         List<Future<StepTotals>> parts = new ArrayList<>();
         for (int k = 0; k < workers.size(); k++) {
-            List<Pair<String, Parameter>> share = shares.get(k);
+            Range range = ranges.get(k);
             parts.add(submitSlice(batch, k, totals -> {
                 gradientsSummed.arriveAndAwait();
-                share.forEach(entry -> optimizer.update(entry, update));
+                optimizer.update(update, range);
                 return totals;
             }, gradientsSummed::fail));
         }
         return sum(parts);
-    }
-
-    /**
-     * Deals parameters out to {@code count} workers, each to the one with the least work so far,
-     * counting a fixed cost per parameter (the kernel launch dominates for small tensors) plus its size.
-     */
-    static List<List<Pair<String, Parameter>>> shares(List<Pair<String, Parameter>> parameters, int count) {
-        List<List<Pair<String, Parameter>>> shares = new ArrayList<>();
-        long[] work = new long[count];
-        for (int k = 0; k < count; k++) {
-            shares.add(new ArrayList<>());
-        }
-        for (Pair<String, Parameter> entry : parameters) {
-            int least = 0;
-            for (int k = 1; k < count; k++) {
-                least = work[k] < work[least] ? k : least;
-            }
-            shares.get(least).add(entry);
-            work[least] += PER_PARAMETER_COST + entry.getValue().getArray().size();
-        }
-        return shares;
     }
 
     /** Loss of rows [from, to) scaled by their share of the batch, and its backward pass. */

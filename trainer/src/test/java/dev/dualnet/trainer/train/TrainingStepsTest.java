@@ -8,15 +8,12 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
-import ai.djl.util.Pair;
 import dev.dualnet.trainer.data.DualSamples;
 import dev.dualnet.trainer.model.DualNetModel;
 import dev.dualnet.trainer.model.Preset;
 import dev.dualnet.trainer.testing.RealMnist;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -85,17 +82,17 @@ class TrainingStepsTest {
         List<float[]> onCaller;
         List<float[]> onWorkers;
         try (DualNetModel model = seededModel(); TrainingSteps steps = TrainingSteps.forModel(model, 2)) {
-            AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(1e-4f);
+            AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(model.packParameters(), 1e-4f);
             for (int i = 0; i < 3; i++) {
                 steps.gradients(batch);
-                optimizer.update(model.parameters(), 1e-3f);
+                optimizer.update(1e-3f);
             }
             onCaller = values(model);
         }
         try (DualNetModel model = seededModel(); TrainingSteps steps = TrainingSteps.forModel(model, 2)) {
-            AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(1e-4f);
+            AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(model.packParameters(), 1e-4f);
             for (int i = 0; i < 3; i++) {
-                steps.step(batch, optimizer, model.parameters(), 1e-3f);
+                steps.step(batch, optimizer, 1e-3f);
             }
             onWorkers = values(model);
             assertThat(optimizer.step()).isEqualTo(3);
@@ -114,12 +111,12 @@ class TrainingStepsTest {
         long number = batch.numbers()[badRow];
         batch.numbers()[badRow] = 12; // outside 0..9: the one-hot encoding of that half fails
         try (DualNetModel model = seededModel(); TrainingSteps steps = TrainingSteps.forModel(model, 2)) {
-            AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(0f);
-            assertThatThrownBy(() -> steps.step(batch, optimizer, model.parameters(), 1e-3f))
+            AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(model.packParameters(), 0f);
+            assertThatThrownBy(() -> steps.step(batch, optimizer, 1e-3f))
                     .isNotInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("num_classes");
             batch.numbers()[badRow] = number;
-            assertThat(steps.step(batch, optimizer, model.parameters(), 1e-3f).loss()).isPositive();
+            assertThat(steps.step(batch, optimizer, 1e-3f).loss()).isPositive();
         }
     }
 
@@ -129,27 +126,6 @@ class TrainingStepsTest {
                 TrainingSteps steps = TrainingSteps.forModel(model, 2)) {
             assertThat(model.hasBatchNorm()).isTrue();
             assertThat(steps.workers()).isZero();
-        }
-    }
-
-    @Test
-    void sharesDealEveryParameterOnceAndBalanceTheWork() {
-        try (DualNetModel model = seededModel()) {
-            List<Pair<String, Parameter>> parameters = new ArrayList<>();
-            model.parameters().forEach(parameters::add);
-            List<List<Pair<String, Parameter>>> shares = TrainingSteps.shares(parameters, 2);
-
-            assertThat(shares).hasSize(2).allSatisfy(share -> assertThat(share).isNotEmpty());
-            Set<String> dealt = new HashSet<>();
-            shares.forEach(share -> share.forEach(entry -> assertThat(dealt.add(entry.getKey())).isTrue()));
-            assertThat(dealt).hasSize(parameters.size());
-            // The 120x222 joint weight alone is two thirds of the seed network: it gets a share to itself
-            // or nearly so, rather than half of the tensors.
-            List<Pair<String, Parameter>> withLargest = shares.stream()
-                    .filter(share -> share.stream().anyMatch(e -> e.getValue().getArray().size() == 120 * 222))
-                    .findFirst().orElseThrow();
-            assertThat(withLargest.size()).isLessThan(parameters.size() / 2);
-            assertThat(TrainingSteps.shares(parameters, 2)).isEqualTo(shares);
         }
     }
 

@@ -1,0 +1,171 @@
+package dev.dualnet.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.initializer.Initializer;
+import ai.djl.util.Pair;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A model's trainable parameters laid out back to back in one contiguous tensor, each parameter a
+ * view of its own range of it.
+ *
+ * <p>An elementwise update such as Adam can then cover many parameters with one engine call instead of
+ * a dozen calls per parameter. For the seed network's sixteen small tensors that call count, not the
+ * arithmetic, is most of what an update costs (BENCHMARKS.md). Created by {@link
+ * DualNetModel#packParameters()}.
+ */
+public final class PackedParameters {
+    /** Cost of one parameter in an update regardless of its size, in elements' worth of work. */
+    static final long PER_PARAMETER_COST = 1024;
+
+    private final List<Pair<String, Parameter>> parameters;
+    private final long[] offsets;
+    private final NDArray values;
+
+    private PackedParameters(List<Pair<String, Parameter>> parameters, long[] offsets, NDArray values) {
+        this.parameters = parameters;
+        this.offsets = offsets;
+        this.values = values;
+    }
+
+    /**
+     * Copies the trainable parameters into one new tensor and makes each parameter a view of its range.
+     * The parameters' previous arrays are freed; their values and gradient recording carry over.
+     */
+    static PackedParameters pack(PairList<String, Parameter> all, NDManager manager) {
+        List<Pair<String, Parameter>> trainable = new ArrayList<>();
+        for (Pair<String, Parameter> entry : all) {
+            if (entry.getValue().requiresGradient()) {
+                trainable.add(entry);
+            }
+        }
+        long[] offsets = new long[trainable.size() + 1];
+        for (int i = 0; i < trainable.size(); i++) {
+            offsets[i + 1] = offsets[i] + trainable.get(i).getValue().getArray().size();
+        }
+        NDArray values = manager.zeros(new Shape(offsets[trainable.size()]), DataType.FLOAT32);
+        for (int i = 0; i < trainable.size(); i++) {
+            Parameter parameter = trainable.get(i).getValue();
+            NDArray old = parameter.getArray();
+            Shape shape = old.getShape();
+            NDIndex range = new NDIndex("{}:{}", offsets[i], offsets[i + 1]);
+            try (NDArray flat = old.reshape(-1)) {
+                values.set(range, flat);
+            }
+            NDArray view = values.get(range).reshape(shape);
+            // DJL replaces a parameter's array only through initialisation; hand it the view that way,
+            // then give the parameter its own initialiser back.
+            Initializer original = parameter.getInitializer();
+            parameter.close();
+            parameter.setInitializer((unusedManager, unusedShape, unusedType) -> view);
+            parameter.initialize(manager, DataType.FLOAT32);
+            parameter.setInitializer(original);
+        }
+        return new PackedParameters(List.copyOf(trainable), offsets, values);
+    }
+
+    /** Number of packed parameters. */
+    public int count() {
+        return parameters.size();
+    }
+
+    /** Number of packed scalars. */
+    public long size() {
+        return offsets[parameters.size()];
+    }
+
+    /** The {@code index}th parameter's path in the block tree. */
+    public String name(int index) {
+        return parameters.get(index).getKey();
+    }
+
+    /** The {@code index}th parameter, whose array is a view of the packed tensor. */
+    public Parameter parameter(int index) {
+        return parameters.get(index).getValue();
+    }
+
+    /** Where the {@code index}th parameter starts in the packed tensor; {@code offset(count())} is its size. */
+    public long offset(int index) {
+        return offsets[index];
+    }
+
+    /**
+     * A new view of parameters [from, to) as one flat tensor, attached to the model's manager: keep it
+     * for repeated use rather than asking again.
+     */
+    public NDArray values(Range range) {
+        return values.get(new NDIndex("{}:{}", offsets[range.from()], offsets[range.to()]));
+    }
+
+    /** All the parameters as one range. */
+    public Range all() {
+        return new Range(0, parameters.size());
+    }
+
+    /**
+     * Cuts the parameters into {@code parts} consecutive ranges of similar update work (a fixed cost per
+     * parameter plus its size), none empty while there are parameters enough.
+     */
+    public List<Range> split(int parts) {
+        if (parts < 1) {
+            throw new IllegalArgumentException("parts must be at least 1, got " + parts);
+        }
+        long total = 0;
+        for (int i = 0; i < count(); i++) {
+            total += cost(i);
+        }
+        List<Range> ranges = new ArrayList<>();
+        int from = 0;
+        long done = 0;
+        for (int part = 0; part < parts; part++) {
+            int remainingParts = parts - part - 1;
+            long target = total * (part + 1) / parts;
+            int to = from;
+            // Take at least one parameter, leave at least one for each later part, and stop where the
+            // running total comes closest to this part's share of the work.
+            while (to < count() - remainingParts
+                    && (to == from || Math.abs(done + cost(to) - target) <= Math.abs(done - target))) {
+                done += cost(to);
+                to++;
+            }
+            if (part == parts - 1) {
+                while (to < count()) {
+                    done += cost(to);
+                    to++;
+                }
+            }
+            ranges.add(new Range(from, to));
+            from = to;
+        }
+        return ranges;
+    }
+
+    private long cost(int index) {
+        return PER_PARAMETER_COST + offsets[index + 1] - offsets[index];
+    }
+
+    /**
+     * Parameters [from, to) in packing order.
+     *
+     * @param from first parameter index
+     * @param to one past the last
+     */
+    public record Range(int from, int to) {
+        public Range {
+            if (from < 0 || to < from) {
+                throw new IllegalArgumentException("bad parameter range [" + from + ", " + to + ")");
+            }
+        }
+
+        public boolean isEmpty() {
+            return from == to;
+        }
+    }
+}
