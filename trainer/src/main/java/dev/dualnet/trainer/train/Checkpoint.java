@@ -127,11 +127,13 @@ public record Checkpoint(CheckpointState state, byte[] parameters, byte[] optimi
         }
     }
 
-    private interface Encoder {
+    /** Something that writes itself to a stream, such as the model's parameters or the optimizer. */
+    interface Encoder {
         void write(DataOutputStream out) throws IOException;
     }
 
-    private static byte[] encode(Encoder encoder) throws IOException {
+    /** What {@code encoder} writes, as bytes. */
+    static byte[] encode(Encoder encoder) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             encoder.write(out);

@@ -13,9 +13,7 @@ import dev.dualnet.trainer.model.PackedParameters;
 import dev.dualnet.trainer.model.Preset;
 import dev.dualnet.trainer.testing.RealMnist;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,8 +73,8 @@ class AdamOptimizerTest {
         try (DualNetModel model = seededModel(); TrainingSteps steps = TrainingSteps.forModel(model, 1)) {
             AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(model.packParameters(), 1e-4f);
             steps.step(batch, optimizer, RATE);
-            parameters = encode(model::saveParameters);
-            state = encode(optimizer::save);
+            parameters = Checkpoint.encode(model::saveParameters);
+            state = Checkpoint.encode(optimizer::save);
             steps.step(batch, optimizer, RATE);
             model.parameters().forEach(p -> uninterrupted.add(p.getValue().getArray().toFloatArray()));
         }
@@ -98,7 +96,7 @@ class AdamOptimizerTest {
     void stateForAnotherNetworkIsRefusedWithTheReason() throws IOException {
         byte[] seedState;
         try (DualNetModel model = seededModel()) {
-            seedState = encode(AdamOptimizer.withWeightDecay(model.packParameters(), 0f)::save);
+            seedState = Checkpoint.encode(AdamOptimizer.withWeightDecay(model.packParameters(), 0f)::save);
         }
         try (DualNetModel model = DualNetModel.create(Preset.DEFAULT, Device.cpu())) {
             AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(model.packParameters(), 0f);
@@ -107,19 +105,6 @@ class AdamOptimizerTest {
                     .isInstanceOf(IOException.class)
                     .hasMessageContaining("expected");
         }
-    }
-
-    @FunctionalInterface
-    private interface Writer {
-        void write(DataOutputStream out) throws IOException;
-    }
-
-    private static byte[] encode(Writer writer) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writer.write(out);
-        }
-        return bytes.toByteArray();
     }
 
     private static DualNetModel seededModel() {
