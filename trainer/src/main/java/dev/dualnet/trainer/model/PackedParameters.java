@@ -55,7 +55,7 @@ public final class PackedParameters {
             Parameter parameter = trainable.get(i).getValue();
             NDArray old = parameter.getArray();
             Shape shape = old.getShape();
-            NDIndex range = new NDIndex("{}:{}", offsets[i], offsets[i + 1]);
+            NDIndex range = elements(offsets, i, i + 1);
             try (NDArray flat = old.reshape(-1)) {
                 values.set(range, flat);
             }
@@ -101,7 +101,16 @@ public final class PackedParameters {
      * for repeated use rather than asking again.
      */
     public NDArray values(Range range) {
-        return values.get(new NDIndex("{}:{}", offsets[range.from()], offsets[range.to()]));
+        return values.get(elements(range));
+    }
+
+    /** The index of a range's elements in the packed tensor, or in any 1-D tensor laid out like it. */
+    public NDIndex elements(Range range) {
+        return elements(offsets, range.from(), range.to());
+    }
+
+    private static NDIndex elements(long[] offsets, int from, int to) {
+        return new NDIndex("{}:{}", offsets[from], offsets[to]);
     }
 
     /** All the parameters as one range. */
@@ -129,17 +138,12 @@ public final class PackedParameters {
             long target = total * (part + 1) / parts;
             int to = from;
             // Take at least one parameter, leave at least one for each later part, and stop where the
-            // running total comes closest to this part's share of the work.
+            // running total comes closest to this part's share of the work (for the last part, the
+            // whole: every parameter brings it closer, so the last part runs to the end).
             while (to < count() - remainingParts
                     && (to == from || Math.abs(done + cost(to) - target) <= Math.abs(done - target))) {
                 done += cost(to);
                 to++;
-            }
-            if (part == parts - 1) {
-                while (to < count()) {
-                    done += cost(to);
-                    to++;
-                }
             }
             ranges.add(new Range(from, to));
             from = to;

@@ -129,7 +129,7 @@ public final class AdamOptimizer {
     }
 
     private RangeViews viewsOf(Range range) {
-        NDIndex index = new NDIndex("{}:{}", parameters.offset(range.from()), parameters.offset(range.to()));
+        NDIndex index = parameters.elements(range);
         return new RangeViews(parameters.values(range), mean.get(index), variance.get(index));
     }
 
@@ -145,8 +145,7 @@ public final class AdamOptimizer {
 
     /** Parameter {@code index}'s range of a packed moment tensor, shaped like the parameter. */
     private NDArray momentOf(NDArray moment, int index) {
-        NDIndex range = new NDIndex("{}:{}", parameters.offset(index), parameters.offset(index + 1));
-        return moment.get(range).reshape(parameters.parameter(index).getArray().getShape());
+        return moment.get(parameters.elements(new Range(index, index + 1))).reshape(parameters.parameter(index).getArray().getShape());
     }
 
     /**
@@ -192,7 +191,7 @@ public final class AdamOptimizer {
                 throw new IOException("optimizer state for parameter '" + name + "', expected '"
                         + parameters.name(i) + "'");
             }
-            NDIndex range = new NDIndex("{}:{}", parameters.offset(i), parameters.offset(i + 1));
+            NDIndex range = parameters.elements(new Range(i, i + 1));
             for (NDArray moment : new NDArray[] {mean, variance}) {
                 byte[] encoded = new byte[in.readInt()];
                 in.readFully(encoded);
