@@ -19,7 +19,8 @@ public final class GraphOptimizer {
 
     /** Every rewrite dualnet ships, in the order they are tried. */
     public static GraphOptimizer standard() {
-        return new GraphOptimizer(List.of(new PooledConvolution(), new ReshapeFlatten(), new OneHotBranchTable()));
+        return new GraphOptimizer(List.of(new ReluBeforeMaxPool(), new PooledConvolution(), new ReshapeFlatten(),
+                new OneHotBranchTable()));
     }
 
     /** No rewrites: the literal graph is written as built. */

@@ -22,7 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The pooled-convolution rewrite on small Conv → Relu → MaxPool graphs, run by ONNX Runtime before and after. */
+/**
+ * The pooled-convolution rewrite on small Conv → Relu → MaxPool graphs, and the reordering of
+ * Conv → MaxPool → Relu that leads to it, run by ONNX Runtime before and after.
+ */
 class PooledConvolutionTest {
     @TempDir
     Path dir;
@@ -42,15 +45,43 @@ class PooledConvolutionTest {
         assertThat(rewritten.applied()).containsEntry("pooled-convolution", 1);
         assertThat(rewritten.model().getGraph().getNodeList()).extracting(Onnx.NodeProto::getOpType)
                 .containsExactly("Conv", "Relu", "Reshape", "MaxPool", "Reshape");
-        float[] input = random(3 * inputs * height * width);
-        long[] shape = {3, inputs, height, width};
+        assertSameOutputs(literal, rewritten.model(), new long[] {3, inputs, height, width});
+    }
+
+    private void assertSameOutputs(Onnx.ModelProto literal, Onnx.ModelProto rewritten, long[] shape) throws Exception {
+        float[] input = random((int) (shape[0] * shape[1] * shape[2] * shape[3]));
         float[] expected = run(literal, input, shape);
-        float[] actual = run(rewritten.model(), input, shape);
+        float[] actual = run(rewritten, input, shape);
         assertThat(actual).hasSameSizeAs(expected);
         for (int i = 0; i < expected.length; i++) {
             assertThat((double) actual[i]).as("element " + i).isCloseTo(expected[i],
                     org.assertj.core.data.Offset.offset(1e-5));
         }
+    }
+
+    @Test
+    void poolingBeforeReluIsReorderedThenPooled() throws Exception {
+        Onnx.ModelProto literal = convPoolRelu(1, 6, 5, 0, 28, 28);
+        GraphOptimizer.Result rewritten = GraphOptimizer.standard().optimize(literal);
+
+        assertThat(rewritten.applied()).containsEntry("relu-before-max-pool", 1).containsEntry("pooled-convolution", 1);
+        assertThat(rewritten.model().getGraph().getNodeList()).extracting(Onnx.NodeProto::getOpType)
+                .containsExactly("Conv", "Relu", "Reshape", "MaxPool", "Reshape");
+        assertSameOutputs(literal, rewritten.model(), new long[] {3, 1, 28, 28});
+    }
+
+    @Test
+    void reluMovesAheadOfAPoolOnWideConvolutions() throws Exception {
+        int channels = (int) PooledConvolution.MAX_CHANNELS;
+        Onnx.ModelProto literal = convPoolRelu(2, channels, 3, 1, 9, 11);
+        GraphOptimizer.Result rewritten = GraphOptimizer.standard().optimize(literal);
+
+        assertThat(rewritten.applied()).containsOnlyKeys("relu-before-max-pool");
+        Onnx.GraphProto graph = rewritten.model().getGraph();
+        assertThat(graph.getNodeList()).extracting(Onnx.NodeProto::getOpType).containsExactly("Conv", "Relu", "MaxPool");
+        assertThat(graph.getValueInfoList()).filteredOn(v -> v.getName().equals(graph.getNode(1).getOutput(0)))
+                .singleElement().extracting(v -> v.getType().getTensorType().getShape().getDimCount()).isEqualTo(4);
+        assertSameOutputs(literal, rewritten.model(), new long[] {3, 2, 9, 11});
     }
 
     @Test
@@ -84,6 +115,28 @@ class PooledConvolutionTest {
         if (reluIsOutput) {
             graph.output(relu, "");
         }
+        return model(graph);
+    }
+
+    /** x → Conv → MaxPool 2×2 → Relu → y. */
+    private static Onnx.ModelProto convPoolRelu(int inputs, int channels, int kernel, int padding, int height,
+            int width) {
+        OnnxGraph graph = new OnnxGraph("g", "");
+        Value x = graph.input("x", OnnxGraph.FLOAT, new long[] {Value.BATCH, inputs, height, width}, "");
+        Value w = graph.initializer("w", random(channels * inputs * kernel * kernel), channels, inputs, kernel, kernel);
+        Value b = graph.initializer("b", random(channels), channels);
+        long ch = height + 2 * padding - kernel + 1;
+        long cw = width + 2 * padding - kernel + 1;
+        Value conv = graph.node("Conv", List.of(x, w, b), Attributes.none().ints("kernel_shape", kernel, kernel)
+                .ints("pads", padding, padding, padding, padding), "c", OnnxGraph.FLOAT,
+                new long[] {Value.BATCH, channels, ch, cw});
+        Value pool = graph.node("MaxPool", List.of(conv), Attributes.none().ints("kernel_shape", 2, 2)
+                .ints("strides", 2, 2), "p", OnnxGraph.FLOAT, new long[] {Value.BATCH, channels, ch / 2, cw / 2});
+        graph.output(graph.node("Relu", List.of(pool), Attributes.none(), "y", OnnxGraph.FLOAT, pool.shape()), "");
+        return model(graph);
+    }
+
+    private static Onnx.ModelProto model(OnnxGraph graph) {
         return Onnx.ModelProto.newBuilder().setIrVersion(OnnxExporter.IR_VERSION)
                 .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OnnxExporter.OPSET))
                 .setGraph(graph.build()).build();
