@@ -75,7 +75,8 @@ class GraphOptimizerTest {
         assertThat(after.getNodeList()).filteredOn(n -> n.getOpType().equals("MaxPool"))
                 .allSatisfy(pool -> assertThat(pool.getAttribute(0).getIntsList()).containsExactly(4L, 1L));
         assertThat(rewritten.card().onnx().get("graphRewrites")).isEqualTo(
-                Map.of("pooled-convolution", 2, "reshape-flatten", 1, "one-hot-branch-table", 1));
+                Map.of("relu-before-max-pool", 2, "pooled-convolution", 2, "reshape-flatten", 1,
+                        "one-hot-branch-table", 1));
         Map<String, String> metadata = Onnx.ModelProto.parseFrom(Files.readAllBytes(rewritten.model()))
                 .getMetadataPropsList().stream().collect(Collectors.toMap(Onnx.StringStringEntryProto::getKey,
                         Onnx.StringStringEntryProto::getValue));

@@ -21,17 +21,23 @@ import dev.dualnet.trainer.util.EnumIds;
 public enum Preset {
     /**
      * The reference design, exactly: 40,397 parameters, no normalisation, no batch norm.
+     *
+     * <p>Each convolution block pools before its ReLU. That computes the same function as the
+     * reference's ReLU-then-pool (ReLU is monotone, so it commutes with a maximum), and the gradients
+     * differ only where two values in a pooling window tie. ReLU then runs on a quarter of the values,
+     * which makes a training step about 5% faster (BENCHMARKS.md). The exporter writes the
+     * reference's order back for inference.
      */
     SEED(new TrainingDefaults(10, 64, 1e-3f, "constant")) {
         @Override
         public DualNetBlock build() {
             SequentialBlock image = new SequentialBlock()
                     .add(conv(6, 5, 0))
-                    .add(Activation.reluBlock())
                     .add(new MaxPool2d(2, 2))
+                    .add(Activation.reluBlock())
                     .add(conv(12, 5, 0))
-                    .add(Activation.reluBlock())
                     .add(new MaxPool2d(2, 2))
+                    .add(Activation.reluBlock())
                     .add(Blocks.batchFlattenBlock());
             SequentialBlock number = new SequentialBlock()
                     .add(new OneHot(NUMBER_CLASSES))

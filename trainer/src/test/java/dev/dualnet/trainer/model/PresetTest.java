@@ -28,8 +28,9 @@ class PresetTest {
     void seedPresetHasTheReferenceLayers() {
         DualNetBlock block = Preset.SEED.build();
         List<String> image = describe(block.getImageTrunk());
-        assertThat(image).containsExactly("Conv2d(6,k5)", "ReLU", "MaxPool2d(kernel=2, stride=2)", "Conv2d(12,k5)",
-                "ReLU", "MaxPool2d(kernel=2, stride=2)", "batchFlatten");
+        // pooling before ReLU is the reference's ReLU-then-pool: ReLU commutes with a maximum
+        assertThat(image).containsExactly("Conv2d(6,k5)", "MaxPool2d(kernel=2, stride=2)", "ReLU", "Conv2d(12,k5)",
+                "MaxPool2d(kernel=2, stride=2)", "ReLU", "batchFlatten");
         assertThat(describe(block.getNumberBranch())).containsExactly("OneHot(depth=10)", "Linear", "ReLU");
         assertThat(describe(block.getJoint()))
                 .containsExactly("Linear", "ReLU", "Linear", "ReLU", "Linear", "ReLU");
