@@ -96,6 +96,11 @@ public final class PackedParameters {
         return offsets[index];
     }
 
+    /** Number of scalars in the {@code index}th parameter. */
+    public long length(int index) {
+        return offsets[index + 1] - offsets[index];
+    }
+
     /**
      * A new view of parameters [from, to) as one flat tensor, attached to the model's manager: keep it
      * for repeated use rather than asking again.
@@ -107,6 +112,11 @@ public final class PackedParameters {
     /** The index of a range's elements in the packed tensor, or in any 1-D tensor laid out like it. */
     public NDIndex elements(Range range) {
         return elements(offsets, range.from(), range.to());
+    }
+
+    /** The index of the {@code index}th parameter's elements, like {@link #elements(Range)}. */
+    public NDIndex elements(int index) {
+        return elements(offsets, index, index + 1);
     }
 
     private static NDIndex elements(long[] offsets, int from, int to) {
@@ -152,7 +162,7 @@ public final class PackedParameters {
     }
 
     private long cost(int index) {
-        return PER_PARAMETER_COST + offsets[index + 1] - offsets[index];
+        return PER_PARAMETER_COST + length(index);
     }
 
     /**

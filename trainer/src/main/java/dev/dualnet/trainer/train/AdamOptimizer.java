@@ -145,7 +145,7 @@ public final class AdamOptimizer {
 
     /** Parameter {@code index}'s range of a packed moment tensor, shaped like the parameter. */
     private NDArray momentOf(NDArray moment, int index) {
-        return moment.get(parameters.elements(new Range(index, index + 1))).reshape(parameters.parameter(index).getArray().getShape());
+        return moment.get(parameters.elements(index)).reshape(parameters.parameter(index).getArray().getShape());
     }
 
     /**
@@ -191,14 +191,15 @@ public final class AdamOptimizer {
                 throw new IOException("optimizer state for parameter '" + name + "', expected '"
                         + parameters.name(i) + "'");
             }
-            NDIndex range = parameters.elements(new Range(i, i + 1));
+            NDIndex range = parameters.elements(i);
+            long length = parameters.length(i);
             for (NDArray moment : new NDArray[] {mean, variance}) {
                 byte[] encoded = new byte[in.readInt()];
                 in.readFully(encoded);
                 try (NDArray saved = manager.decode(encoded); NDArray flat = saved.reshape(-1)) {
-                    if (flat.size() != parameters.offset(i + 1) - parameters.offset(i)) {
+                    if (flat.size() != length) {
                         throw new IOException("optimizer state for '" + name + "' has " + flat.size()
-                                + " values, expected " + (parameters.offset(i + 1) - parameters.offset(i)));
+                                + " values, expected " + length);
                     }
                     moment.set(range, flat);
                 }
