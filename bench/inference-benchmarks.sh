@@ -26,6 +26,9 @@ cp="$root/benchmarks/target/dualnet-benchmarks-0.1.0-SNAPSHOT.jar:$root/benchmar
 java_opts=(-Djava.awt.headless=true -Dai.djl.offline=true "-DDJL_CACHE_DIR=${DJL_CACHE_DIR:-$HOME/.cache/dualnet/djl}"
   "-Ddualnet.bench.model=$model" "-Ddualnet.bench.checkpoint=$run")
 export OMP_WAIT_POLICY=PASSIVE
+# The same native allocator as the dualnet commands get (tcmalloc when installed).
+allocator=$("$root/dualnet" --native-allocator)
+if [ "${allocator%% *}" = tcmalloc ]; then export LD_PRELOAD="${allocator#tcmalloc }"; fi
 
 jmh() { # batch threads result-file
   java "${java_opts[@]}" -cp "$cp" org.openjdk.jmh.Main "InferenceBenchmark${ENGINE:+.$ENGINE}" -p batch="$1" -p threads="$2" \
@@ -33,7 +36,7 @@ jmh() { # batch threads result-file
 }
 # shellcheck source=machine-speed.sh
 . "$root/bench/machine-speed.sh"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), native allocator: $allocator"
 echo "machine_speed before batch 1: $(machine_speed) s"
 jmh 1 1 "$out/jmh-batch1.json"
 echo "machine_speed before batch 256: $(machine_speed) s"

@@ -48,7 +48,7 @@ run() { # label, dualnet train args...
   printf '%-8s samples_per_s_by_epoch: %s\n' "" "$(tail -n +2 "$dir/metrics.csv" | cut -d, -f11 | xargs printf '%.0f ')"
 }
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), native allocator: $("$root/dualnet" --native-allocator)"
 "$root/dualnet" data >/dev/null 2>&1
 case "$which" in
   default) run default --preset default ;;

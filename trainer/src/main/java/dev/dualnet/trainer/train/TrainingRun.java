@@ -7,6 +7,7 @@ import dev.dualnet.trainer.data.MnistData;
 import dev.dualnet.trainer.model.DualNetModel;
 import dev.dualnet.trainer.report.EpochProgress;
 import dev.dualnet.trainer.report.RunRecorder;
+import dev.dualnet.trainer.util.NativeAllocator;
 import dev.dualnet.trainer.util.UserException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -100,6 +101,7 @@ public final class TrainingRun {
                     config.preset(), model.parameterCount(), device, config.threads(),
                     steps.workers() > 0 ? ", each batch split across " + steps.workers() + " workers" : "",
                     engine.getEngineName(), engine.getVersion());
+            logAllocator(device);
             recorder.writeRun(config, data.checksums(), environment(engine, device, steps.workers()), train.size(),
                     test.size());
 
@@ -163,6 +165,16 @@ public final class TrainingRun {
         return limit > 0 ? split.head(limit) : split;
     }
 
+    private static void logAllocator(Device device) {
+        NativeAllocator allocator = NativeAllocator.current();
+        if (allocator == NativeAllocator.SYSTEM && !device.isGpu()) {
+            LOG.info("Native allocator: system malloc; CPU training is about 12% faster with tcmalloc, which the"
+                    + " dualnet launcher preloads when installed (Debian/Ubuntu: libtcmalloc-minimal4)");
+        } else {
+            LOG.info("Native allocator: {}", allocator.label());
+        }
+    }
+
     private Map<String, Object> environment(Engine engine, Device device, int dataParallelWorkers) {
         Map<String, Object> env = new LinkedHashMap<>();
         env.put("engine", engine.getEngineName());
@@ -174,6 +186,7 @@ public final class TrainingRun {
         env.put("java", System.getProperty("java.version"));
         env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         env.put("availableProcessors", Runtime.getRuntime().availableProcessors());
+        env.put("nativeAllocator", NativeAllocator.current().label());
         return env;
     }
 }

@@ -12,8 +12,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the trainer CLI in a child JVM, as the launcher does, so tests can kill it like a user's
- * machine would (SIGKILL) and watch its log as it goes.
+ * Runs the trainer CLI in a child JVM, as the launcher does (with the native allocator the launcher
+ * preloads), so tests can kill it like a user's machine would (SIGKILL) and watch its log as it goes.
  */
 public final class TrainerProcess implements AutoCloseable {
     private final Process process;
@@ -41,6 +41,12 @@ public final class TrainerProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        try {
+            Launcher.preloadedAllocator().ifPresent(library -> builder.environment().put("LD_PRELOAD", library));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while asking the launcher for its allocator", e);
+        }
         return new TrainerProcess(builder.start());
     }
 

@@ -15,6 +15,7 @@ import dev.dualnet.trainer.report.RunRecorder;
 import dev.dualnet.trainer.report.TrainingCurves;
 import dev.dualnet.trainer.testing.RealMnist;
 import dev.dualnet.trainer.util.Json;
+import dev.dualnet.trainer.util.NativeAllocator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -74,6 +75,8 @@ class TrainingRunTest {
         assertThat(run.get("data").get("checksums").toString()).contains(MnistFile.TRAIN_IMAGES.sha256(),
                 MnistFile.TEST_LABELS.sha256());
         assertThat(run.get("environment").get("device").asText()).isEqualTo("cpu()");
+        assertThat(run.get("environment").get("nativeAllocator").asText())
+                .isEqualTo(NativeAllocator.current().label());
     }
 
     @Test
