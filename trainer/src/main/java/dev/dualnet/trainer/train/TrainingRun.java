@@ -101,9 +101,10 @@ public final class TrainingRun {
                     config.preset(), model.parameterCount(), device, config.threads(),
                     steps.workers() > 0 ? ", each batch split across " + steps.workers() + " workers" : "",
                     engine.getEngineName(), engine.getVersion());
-            logAllocator(device);
-            recorder.writeRun(config, data.checksums(), environment(engine, device, steps.workers()), train.size(),
-                    test.size());
+            NativeAllocator allocator = NativeAllocator.current();
+            logAllocator(allocator, device);
+            recorder.writeRun(config, data.checksums(), environment(engine, device, steps.workers(), allocator),
+                    train.size(), test.size());
 
             long stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
             long totalSteps = stepsPerEpoch * config.epochs();
@@ -165,8 +166,7 @@ public final class TrainingRun {
         return limit > 0 ? split.head(limit) : split;
     }
 
-    private static void logAllocator(Device device) {
-        NativeAllocator allocator = NativeAllocator.current();
+    private static void logAllocator(NativeAllocator allocator, Device device) {
         if (allocator == NativeAllocator.SYSTEM && !device.isGpu()) {
             LOG.info("Native allocator: system malloc; CPU training is about 12% faster with tcmalloc, which the"
                     + " dualnet launcher preloads when installed (Debian/Ubuntu: libtcmalloc-minimal4)");
@@ -175,7 +175,8 @@ public final class TrainingRun {
         }
     }
 
-    private Map<String, Object> environment(Engine engine, Device device, int dataParallelWorkers) {
+    private Map<String, Object> environment(Engine engine, Device device, int dataParallelWorkers,
+            NativeAllocator allocator) {
         Map<String, Object> env = new LinkedHashMap<>();
         env.put("engine", engine.getEngineName());
         env.put("engineVersion", engine.getVersion());
@@ -186,7 +187,7 @@ public final class TrainingRun {
         env.put("java", System.getProperty("java.version"));
         env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         env.put("availableProcessors", Runtime.getRuntime().availableProcessors());
-        env.put("nativeAllocator", NativeAllocator.current().label());
+        env.put("nativeAllocator", allocator.label());
         return env;
     }
 }
