@@ -33,9 +33,6 @@ public enum NativeAllocator {
 
     /** The allocator of this process; {@link #SYSTEM} where the process maps cannot be read (not Linux). */
     public static NativeAllocator current() {
-        if (!Files.isReadable(OWN_MAPS)) {
-            return SYSTEM;
-        }
         try (Stream<String> lines = Files.lines(OWN_MAPS)) {
             return fromMaps(lines);
         } catch (IOException | UncheckedIOException e) {
