@@ -28,7 +28,10 @@ java_opts=(-Djava.awt.headless=true -Dai.djl.offline=true "-DDJL_CACHE_DIR=${DJL
 export OMP_WAIT_POLICY=PASSIVE
 # The same native allocator as the dualnet commands get (tcmalloc when installed).
 allocator=$("$root/dualnet" --native-allocator)
-if [ "${allocator%% *}" = tcmalloc ]; then export LD_PRELOAD="${allocator#tcmalloc }"; fi
+if [ "${allocator%% *}" = tcmalloc ] && [[ ":${LD_PRELOAD:-}:" != *":${allocator#tcmalloc }:"* ]]; then
+  # Prepended, as the launcher does, so a library the caller preloads stays preloaded.
+  export LD_PRELOAD="${allocator#tcmalloc }${LD_PRELOAD:+:$LD_PRELOAD}"
+fi
 
 jmh() { # batch threads result-file
   java "${java_opts[@]}" -cp "$cp" org.openjdk.jmh.Main "InferenceBenchmark${ENGINE:+.$ENGINE}" -p batch="$1" -p threads="$2" \
