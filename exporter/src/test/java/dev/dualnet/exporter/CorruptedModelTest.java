@@ -76,6 +76,21 @@ class CorruptedModelTest {
                 "--report-dir", dir.resolve("report2").toString())).isZero();
     }
 
+    @Test
+    void modelWithoutBundleIsBadInputNamingTheBundle() throws Exception {
+        Path lone = dir.resolve("lone");
+        Files.createDirectories(lone.resolve("1"));
+        Files.copy(good.resolve("1").resolve("model.onnx"), lone.resolve("1").resolve("model.onnx"));
+        StringWriter err = new StringWriter();
+        CommandLine cli = ExporterCli.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        assertThat(cli.execute("parity", "--model", lone.toString(), "--report-dir", dir.resolve("r").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).startsWith("error: ")
+                .contains(lone.resolve("1").resolve("parity").resolve("manifest.json").toAbsolutePath().toString())
+                .contains("no parity bundle manifest").doesNotContain("\tat ");
+    }
+
     private static void copyTree(Path from, Path to) throws Exception {
         Files.createDirectories(to);
         try (var files = Files.list(from)) {

@@ -38,12 +38,14 @@ public final class ParityChecks {
         Checkpoint saved = Checkpoint.read(checkpoint);
         int count = limit > 0 ? Math.min(limit, data.test().size()) : data.test().size();
         PairedSamples samples = PairedSamples.of(data.test(), saved.state().config().testSeed(), count);
-        EngineOutputs expected;
-        try (DualNetModel engine = DualNetModel.create(saved.state().config().presetValue(), ai.djl.Device.cpu())) {
-            saved.restoreParameters(engine);
-            expected = EngineOutputs.of(engine, samples);
-        }
+        // The model is loaded first so that a wrong path fails at once, not after the engine's pass.
         try (DualNetPredictor predictor = DualNetPredictor.load(model, options)) {
+            EngineOutputs expected;
+            try (DualNetModel engine = DualNetModel.create(saved.state().config().presetValue(),
+                    ai.djl.Device.cpu())) {
+                saved.restoreParameters(engine);
+                expected = EngineOutputs.of(engine, samples);
+            }
             float[] digit = new float[count * DualNetPredictor.DIGITS];
             float[] sum = new float[count * DualNetPredictor.SUMS];
             int[] numbers = samples.numbersAsInts();
@@ -83,16 +85,17 @@ public final class ParityChecks {
      */
     public static ParityReport runtimeVsBundle(Path model, Path bundleDir, Double atol, Double rtol,
             RuntimeOptions options) {
-        Path dir = bundleDir != null ? bundleDir : ParityBundle.locate(model);
-        ParityBundle bundle;
-        try {
-            bundle = ParityBundle.read(dir);
-        } catch (IOException e) {
-            throw new UserException(e.getMessage(), e);
-        }
-        ParityBundle effective = new ParityBundle(bundle.dir(), bundle.inputs(), bundle.outputs(),
-                atol != null ? atol : bundle.atol(), rtol != null ? rtol : bundle.rtol(), bundle.manifest());
+        // The model is loaded first: without it, the bundle's default place means nothing.
         try (OnnxModel onnx = OnnxModel.load(model, options)) {
+            Path dir = bundleDir != null ? bundleDir : ParityBundle.locate(model);
+            ParityBundle bundle;
+            try {
+                bundle = ParityBundle.read(dir);
+            } catch (IOException e) {
+                throw new UserException(e.getMessage(), e);
+            }
+            ParityBundle effective = new ParityBundle(bundle.dir(), bundle.inputs(), bundle.outputs(),
+                    atol != null ? atol : bundle.atol(), rtol != null ? rtol : bundle.rtol(), bundle.manifest());
             List<OutputComparison> outputs = ParityCheck.run(onnx, effective);
             return new ParityReport("bundle", onnx.path().toString(), dir.toAbsolutePath().toString(),
                     onnx.executionProvider().name(), effective.count(), effective.atol(), effective.rtol(), outputs,

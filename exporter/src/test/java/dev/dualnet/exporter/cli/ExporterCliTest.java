@@ -41,11 +41,13 @@ class ExporterCliTest {
     }
 
     @Test
-    void missingModelOrBundleIsBadInput() {
+    void missingModelIsBadInputNamingTheModel() {
         Path missing = dir.resolve("nothing");
         assertThat(run("parity", "--model", missing.toString(), "--report-dir", dir.resolve("r").toString()))
                 .isEqualTo(2);
-        assertThat(err.toString()).startsWith("error: ").contains("no parity bundle manifest");
+        assertThat(err.toString()).startsWith("error: " + missing + ": ").contains("not found")
+                .doesNotContain("parity bundle", "\tat ");
+        assertThat(dir.resolve("r")).doesNotExist();
     }
 
     @Test
