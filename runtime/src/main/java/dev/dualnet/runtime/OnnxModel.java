@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class OnnxModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxModel.class);
+    /** What the CUDA provider of the onnxruntime_gpu build needs; its own error names only a symptom. */
+    private static final String CUDA_NEEDS =
+            "onnxruntime_gpu needs an NVIDIA GPU with CUDA 12.x and cuDNN 9.x libraries on the library path";
 
     private final Path path;
     private final OrtEnvironment environment;
@@ -73,9 +76,11 @@ public final class OnnxModel implements AutoCloseable {
                 return model;
             } catch (OrtException e) {
                 if (options.device() == RuntimeOptions.Device.CUDA) {
-                    throw new ModelLoadException(file + ": CUDA execution provider failed: " + e.getMessage(), e);
+                    throw new ModelLoadException(file + ": CUDA execution provider failed: " + firstLine(e.getMessage())
+                            + " (" + CUDA_NEEDS + ")", e);
                 }
-                LOG.info("{}: CUDA unavailable ({}); falling back to CPU", file, firstLine(e.getMessage()));
+                LOG.info("{}: CUDA unavailable ({}; {}); falling back to CPU", file, firstLine(e.getMessage()),
+                        CUDA_NEEDS);
             }
         } else if (options.device() == RuntimeOptions.Device.CUDA) {
             throw new ModelLoadException(file + ": CUDA requested but this build has no CUDA execution provider "
