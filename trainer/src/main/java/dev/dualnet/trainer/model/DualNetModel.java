@@ -2,7 +2,6 @@ package dev.dualnet.trainer.model;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -12,6 +11,7 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.PairList;
+import dev.dualnet.trainer.util.PyTorchEngine;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -40,7 +40,7 @@ public final class DualNetModel implements AutoCloseable {
      * which the caller seeds: He-uniform weights (suited to ReLU), zero biases.
      */
     public static DualNetModel create(Preset preset, Device device) {
-        NDManager manager = Engine.getEngine("PyTorch").newBaseManager(device);
+        NDManager manager = PyTorchEngine.get().newBaseManager(device);
         try {
             DualNetBlock block = preset.build();
             block.setInitializer(

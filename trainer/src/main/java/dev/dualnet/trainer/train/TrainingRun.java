@@ -8,6 +8,7 @@ import dev.dualnet.trainer.model.DualNetModel;
 import dev.dualnet.trainer.report.EpochProgress;
 import dev.dualnet.trainer.report.RunRecorder;
 import dev.dualnet.trainer.util.NativeAllocator;
+import dev.dualnet.trainer.util.PyTorchEngine;
 import dev.dualnet.trainer.util.UserException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -76,7 +77,7 @@ public final class TrainingRun {
      * @throws IOException if a checkpoint or record cannot be written
      */
     public List<EpochMetrics> run() throws IOException {
-        Engine engine = Engine.getEngine("PyTorch");
+        Engine engine = PyTorchEngine.get();
         Device device = Devices.resolve(config.device(), engine);
         DualSamples train = new DualSamples(limit(data.train(), config.trainLimit()));
         DualSamples test = new DualSamples(limit(data.test(), config.testLimit()));

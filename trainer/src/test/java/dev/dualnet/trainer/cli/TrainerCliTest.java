@@ -3,9 +3,11 @@ package dev.dualnet.trainer.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dualnet.trainer.testing.IdxFiles;
+import dev.dualnet.trainer.testing.TrainerProcess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -47,6 +49,17 @@ class TrainerCliTest {
                 "--test-images", images.toString(), "--test-labels", labels.toString())).isEqualTo(2);
         assertThat(err.toString().strip())
                 .isEqualTo("error: " + images + ": magic number 0x00000801, expected 0x00000803 for an IDX image file");
+    }
+
+    @Test
+    void engineThatCannotStartIsOneClearLine() throws Exception {
+        String unwritable = "/proc/dualnet-djl-cache";
+        try (TrainerProcess trainer = TrainerProcess.start(List.of("train", "--preset", "seed", "--epochs", "1",
+                "--train-limit", "64", "--test-limit", "64", "--run-dir", dir.resolve("run").toString()), unwritable)) {
+            assertThat(trainer.waitFor(120)).as(trainer.log()).isEqualTo(2);
+            assertThat(trainer.log()).contains("error: the PyTorch engine could not start: ")
+                    .contains("DJL_CACHE_DIR is " + unwritable).doesNotContain("\tat ");
+        }
     }
 
     @Test

@@ -29,12 +29,17 @@ public final class TrainerProcess implements AutoCloseable {
 
     /** Starts {@code TrainerCli} with the given arguments, from this JVM's class path. */
     public static TrainerProcess start(List<String> args) throws IOException {
+        return start(args, System.getProperty("DJL_CACHE_DIR", ""));
+    }
+
+    /** The same, with DJL unpacking its natives into {@code djlCacheDir}. */
+    public static TrainerProcess start(List<String> args, String djlCacheDir) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
                 "-Djava.awt.headless=true",
                 "-Dai.djl.offline=true",
-                "-DDJL_CACHE_DIR=" + System.getProperty("DJL_CACHE_DIR", ""),
+                "-DDJL_CACHE_DIR=" + djlCacheDir,
                 "dev.dualnet.trainer.cli.TrainerCli"));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command)
