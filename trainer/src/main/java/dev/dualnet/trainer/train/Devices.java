@@ -23,7 +23,8 @@ public final class Devices {
         int id = option.contains(":") ? Integer.parseInt(option.substring(option.indexOf(':') + 1)) : 0;
         if (id >= gpus) {
             throw new UserException("--device " + option + ": the PyTorch engine sees " + gpus + " CUDA GPU(s)"
-                    + (gpus == 0 ? "; build with -Pgpu for CUDA natives, or use --device cpu" : ""));
+                    + (gpus == 0 ? "; use a GPU build (DUALNET_BUILD=gpu, README: GPU) on a CUDA machine, or --device cpu"
+                            : ""));
         }
         return Device.gpu(id);
     }

@@ -31,6 +31,7 @@ public final class Launcher {
                     .redirectError(err.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             builder.environment().remove("DUALNET_MALLOC");
+            builder.environment().remove("DUALNET_BUILD");
             builder.environment().putAll(environment);
             Process process = builder.start();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
