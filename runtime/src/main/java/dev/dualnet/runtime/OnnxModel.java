@@ -84,7 +84,7 @@ public final class OnnxModel implements AutoCloseable {
             }
         } else if (options.device() == RuntimeOptions.Device.CUDA) {
             throw new ModelLoadException(file + ": CUDA requested but this build has no CUDA execution provider "
-                    + "(build with -Pgpu for onnxruntime_gpu)", null);
+                    + "(the GPU build has it: DUALNET_BUILD=gpu, or Maven profile gpu)", null);
         }
         try {
             OnnxModel model = open(file, environment, options, ExecutionProvider.CPU);
