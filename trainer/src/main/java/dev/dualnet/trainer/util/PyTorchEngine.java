@@ -2,6 +2,7 @@ package dev.dualnet.trainer.util;
 
 import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
+import ai.djl.util.Utils;
 
 /** DJL's PyTorch engine, with a start-up failure turned into an error a user can act on. */
 public final class PyTorchEngine {
@@ -19,7 +20,7 @@ public final class PyTorchEngine {
         } catch (EngineException e) {
             String cause = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
             throw new UserException("the PyTorch engine could not start: " + cause + " (DJL_CACHE_DIR is "
-                    + System.getProperty("DJL_CACHE_DIR", System.getenv().getOrDefault("DJL_CACHE_DIR", "unset"))
+                    + Utils.getCacheDir()
                     + "; DJL runs offline, so the natives must come from the build's pytorch-native jar, "
                     + "unpacked into a writable DJL_CACHE_DIR)", e);
         }
