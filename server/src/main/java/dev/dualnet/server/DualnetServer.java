@@ -11,6 +11,7 @@ import dev.dualnet.server.http.InFlightRequests;
 import dev.dualnet.server.http.Routes;
 import dev.dualnet.server.metrics.ServerMetrics;
 import dev.dualnet.server.models.ModelStore;
+import dev.dualnet.server.models.ServedModel;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -21,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,11 +67,20 @@ public final class DualnetServer implements AutoCloseable {
     /**
      * Loads the models and starts listening.
      *
-     * @throws IOException if the model directory cannot be read
+     * @throws IOException if the model directory cannot be read, no model in it can be served, or the
+     *     address cannot be bound
      */
     public static DualnetServer start(Settings settings) throws IOException {
         ServerMetrics metrics = new ServerMetrics();
         ModelStore store = ModelStore.load(settings.modelDir(), settings.models(), metrics::recordBatch);
+        if (store.all().stream().noneMatch(ServedModel::ready)) {
+            // Listening with nothing to serve would only hide the failure from whoever started the server.
+            String reasons = store.all().stream().map(m -> "model '" + m.name() + "': " + m.reason())
+                    .collect(Collectors.joining("; "));
+            store.close();
+            throw new IOException("no model in " + settings.modelDir() + " can be served: "
+                    + (reasons.isEmpty() ? "the directory holds no NAME/VERSION/model.onnx" : reasons));
+        }
         metrics.recordModels(store.all());
         ObjectMapper json = JsonMapper.builder(JsonFactory.builder()
                         .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)

@@ -49,9 +49,6 @@ public final class ModelStore implements AutoCloseable {
         for (ModelRepository.Entry entry : ModelRepository.entries(repository)) {
             models.put(entry.name(), open(entry, settings, batchSizes));
         }
-        if (models.isEmpty()) {
-            LOG.warn("{}: no models (expected NAME/VERSION/model.onnx)", repository);
-        }
         return new ModelStore(models);
     }
 
