@@ -19,6 +19,9 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +74,13 @@ public final class DualnetServer implements AutoCloseable {
      *     address cannot be bound
      */
     public static DualnetServer start(Settings settings) throws IOException {
+        try {
+            InetAddress.getByName(settings.host());
+        } catch (UnknownHostException e) {
+            // Before the models load: a typo in --host should not wait for them.
+            throw new IOException("cannot listen on " + settings.host() + ": no such host (expected an address of "
+                    + "this machine, e.g. 127.0.0.1 or 0.0.0.0)", e);
+        }
         ServerMetrics metrics = new ServerMetrics();
         ModelStore store = ModelStore.load(settings.modelDir(), settings.models(), metrics::recordBatch);
         if (store.all().stream().noneMatch(ServedModel::ready)) {
@@ -141,11 +151,24 @@ public final class DualnetServer implements AutoCloseable {
         } catch (RuntimeException e) {
             store.close();
             inFlight.close();
-            throw new IOException("cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e);
+            throw new IOException("cannot listen on " + settings.host() + ":" + settings.port() + ": " + bindFailure(e), e);
         }
         LOG.info("dualnet server {} listening on http://{}:{} with {} model(s)", VERSION, settings.host(), app.port(),
                 store.all().size());
         return server;
+    }
+
+    /**
+     * Javalin words every bind failure as "port already in use"; the socket's own message says which
+     * it was (an address this machine does not have, a port that needs privileges, ...).
+     */
+    private static String bindFailure(RuntimeException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SocketException && cause.getMessage() != null) {
+                return cause.getMessage();
+            }
+        }
+        return e.getMessage();
     }
 
     /** Counts the request as in flight while it runs, and refuses it once the server drains. */

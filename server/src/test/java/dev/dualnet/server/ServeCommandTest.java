@@ -2,15 +2,20 @@ package dev.dualnet.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dualnet.server.testing.TestServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code dualnet serve} exits with the reasons rather than listen with nothing to serve. */
+/** {@code dualnet serve} exits 2 with the reason when it cannot serve, rather than listen with nothing. */
 class ServeCommandTest {
     @TempDir
     Path dir;
@@ -20,7 +25,7 @@ class ServeCommandTest {
         Path repo = dir.resolve("models");
         Files.createDirectories(repo.resolve("broken/1"));
         Files.writeString(repo.resolve("broken/1/model.onnx"), "not a model");
-        String err = serve(repo);
+        String err = serve(repo, "--port", "0");
         assertThat(err).startsWith("error: no model in " + repo + " can be served: ")
                 .contains("model 'broken': ", "not a loadable ONNX model").doesNotContain("\tat ");
     }
@@ -28,15 +33,33 @@ class ServeCommandTest {
     @Test
     void anEmptyRepositoryStopsAndSaysWhatWasExpected() throws Exception {
         Path repo = Files.createDirectories(dir.resolve("empty"));
-        assertThat(serve(repo)).startsWith("error: no model in " + repo + " can be served: ")
+        assertThat(serve(repo, "--port", "0")).startsWith("error: no model in " + repo + " can be served: ")
                 .contains("holds no NAME/VERSION/model.onnx");
     }
 
-    private static String serve(Path repo) {
+    @Test
+    void aTakenPortOrUnknownHostSaysWhichItWas() throws Exception {
+        Path repo = TestServer.repository(dir);
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            assertThat(serve(repo, "--port", Integer.toString(taken.getLocalPort())))
+                    .startsWith("error: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
+                    .contains("already in use");
+        }
+        // 192.0.2.0/24 is reserved for documentation (RFC 5737), so no machine has it; Javalin alone
+        // would call this "port already in use" too.
+        assertThat(serve(repo, "--host", "192.0.2.1", "--port", "0"))
+                .startsWith("error: cannot listen on 192.0.2.1:0: ").doesNotContain("already in use");
+        assertThat(serve(repo, "--host", "no-such-host.invalid", "--port", "0"))
+                .startsWith("error: cannot listen on no-such-host.invalid: no such host");
+    }
+
+    private static String serve(Path repo, String... options) {
         StringWriter err = new StringWriter();
         CommandLine cli = ServerCli.commandLine();
         cli.setErr(new PrintWriter(err, true));
-        assertThat(cli.execute("serve", "--port", "0", "--model-dir", repo.toString())).isEqualTo(2);
+        List<String> args = new ArrayList<>(List.of("serve", "--model-dir", repo.toString()));
+        args.addAll(List.of(options));
+        assertThat(cli.execute(args.toArray(String[]::new))).isEqualTo(2);
         return err.toString();
     }
 }
