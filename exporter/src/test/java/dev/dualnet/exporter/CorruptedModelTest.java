@@ -77,6 +77,18 @@ class CorruptedModelTest {
     }
 
     @Test
+    void engineCheckOfAMissingModelFailsBeforeMnistIsFetched() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = ExporterCli.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        Path missing = dir.resolve("missing");
+        assertThat(cli.execute("parity", "--model", missing.toString(), "--checkpoint", run.toString(),
+                "--data-dir", dir.resolve("cache").toString(), "--npm", dir.resolve("no-npm").toString())).isEqualTo(2);
+        assertThat(err.toString()).startsWith("error: ").contains("model file not found");
+        assertThat(dir.resolve("cache")).doesNotExist();
+    }
+
+    @Test
     void modelWithoutBundleIsBadInputNamingTheBundle() throws Exception {
         Path lone = dir.resolve("lone");
         Files.createDirectories(lone.resolve("1"));

@@ -63,7 +63,7 @@ class ExportTest {
         assertThat(card.get("finalMetrics").get("testDigitAccuracy").asDouble()).isGreaterThan(0.5);
         assertThat(card.get("onnx").get("sha256").asText()).isEqualTo(result.modelSha256());
 
-        ParityReport engine = ParityChecks.engineVsRuntime(run, entry, TinyRuns.data(), 1000, 1e-5, 1e-5,
+        ParityReport engine = ParityChecks.engineVsRuntime(run, entry, TinyRuns::data, 1000, 1e-5, 1e-5,
                 RuntimeOptions.defaults());
         assertThat(engine.passed()).as(engine.toString()).isTrue();
         for (OutputComparison output : engine.outputs()) {

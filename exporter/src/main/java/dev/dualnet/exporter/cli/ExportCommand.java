@@ -2,14 +2,15 @@ package dev.dualnet.exporter.cli;
 
 import dev.dualnet.exporter.ModelExport;
 import dev.dualnet.exporter.optimize.GraphOptimizer;
+import dev.dualnet.trainer.cli.DataOptions;
+import dev.dualnet.trainer.train.Checkpoint;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import dev.dualnet.trainer.cli.DataOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code dualnet export}: checkpoint to ONNX model-repository entry. */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
@@ -56,6 +57,7 @@ final class ExportCommand implements Callable<Integer> {
         if (bundleSize < 1) {
             throw new IllegalArgumentException("--bundle-size must be at least 1, got " + bundleSize);
         }
+        Checkpoint.locate(checkpoint); // a wrong path fails before MNIST loads
         ModelExport export = new ModelExport(literal ? GraphOptimizer.none() : GraphOptimizer.standard());
         ModelExport.Result result = export.export(checkpoint, out, maxBatchSize, data.source().load(), bundleSize,
                 "dualnet " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));

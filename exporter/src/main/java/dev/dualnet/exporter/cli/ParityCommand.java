@@ -66,7 +66,7 @@ final class ParityCommand implements Callable<Integer> {
             }
         }
         ParityReport report = checkpoint != null
-                ? ParityChecks.engineVsRuntime(checkpoint, model, data.source().load(), limit,
+                ? ParityChecks.engineVsRuntime(checkpoint, model, () -> data.source().load(), limit,
                         atol != null ? atol : 1e-5, rtol != null ? rtol : 1e-5, options)
                 : ParityChecks.runtimeVsBundle(model, bundle, atol, rtol, options);
         ReportWriter.write(report, reportDir);

@@ -91,14 +91,15 @@ final class PipelineCommand implements Callable<Integer> {
         Path run = runDir != null ? runDir : Path.of("runs", "pipeline-" + chosen.id());
         List<String[]> timings = new ArrayList<>();
 
+        if (Files.exists(run.resolve("checkpoint.zip"))) {
+            throw new IllegalArgumentException(run + " already holds a run; pass another --run-dir or remove it");
+        }
+
         long t0 = System.nanoTime();
         MnistData mnist = data.source().load();
         timings.add(stage("data", t0));
 
         long t1 = System.nanoTime();
-        if (Files.exists(run.resolve("checkpoint.zip"))) {
-            throw new IllegalArgumentException(run + " already holds a run; pass another --run-dir or remove it");
-        }
         List<EpochMetrics> history = TrainingRun.fresh(config, mnist, run).run();
         timings.add(stage("train", t1));
 
@@ -111,7 +112,7 @@ final class PipelineCommand implements Callable<Integer> {
         timings.add(stage("export", t2));
 
         long t3 = System.nanoTime();
-        ParityReport parity = ParityChecks.engineVsRuntime(run, out, mnist, 0, 1e-5, 1e-5, RuntimeOptions.defaults());
+        ParityReport parity = ParityChecks.engineVsRuntime(run, out, () -> mnist, 0, 1e-5, 1e-5, RuntimeOptions.defaults());
         ReportWriter.write(parity, reportDir);
         timings.add(stage("parity", t3));
 

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /** The two parity checks: ONNX Runtime against the training engine, and against a parity bundle. */
 public final class ParityChecks {
@@ -30,16 +31,18 @@ public final class ParityChecks {
      * Runs the checkpoint in DJL/PyTorch and the ONNX model in ONNX Runtime on the test pairs and
      * compares the probabilities.
      *
+     * @param data MNIST, loaded only once the checkpoint and the model have opened
      * @param limit compare only the first N test pairs (0 = all)
      * @throws UserException if the checkpoint or model cannot be loaded
      */
-    public static ParityReport engineVsRuntime(Path checkpoint, Path model, MnistData data, int limit, double atol,
-            double rtol, RuntimeOptions options) {
+    public static ParityReport engineVsRuntime(Path checkpoint, Path model, Supplier<MnistData> data, int limit,
+            double atol, double rtol, RuntimeOptions options) {
         Checkpoint saved = Checkpoint.read(checkpoint);
-        int count = limit > 0 ? Math.min(limit, data.test().size()) : data.test().size();
-        PairedSamples samples = PairedSamples.of(data.test(), saved.state().config().testSeed(), count);
-        // The model is loaded first so that a wrong path fails at once, not after the engine's pass.
+        // The model is loaded before the data and the engine's pass, so that a wrong path fails at once.
         try (DualNetPredictor predictor = DualNetPredictor.load(model, options)) {
+            MnistData mnist = data.get();
+            int count = limit > 0 ? Math.min(limit, mnist.test().size()) : mnist.test().size();
+            PairedSamples samples = PairedSamples.of(mnist.test(), saved.state().config().testSeed(), count);
             EngineOutputs expected;
             try (DualNetModel engine = DualNetModel.create(saved.state().config().presetValue(),
                     ai.djl.Device.cpu())) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,10 +35,32 @@ class ExporterCliTest {
     @Test
     void missingCheckpointIsBadInput() {
         Path missing = dir.resolve("no-run");
-        assertThat(run("export", "--checkpoint", missing.toString(), "--out", dir.resolve("m").toString()))
+        assertThat(run("export", "--checkpoint", missing.toString(), "--out", dir.resolve("m").toString(),
+                "--data-dir", dir.resolve("cache").toString(), "--npm", dir.resolve("no-npm").toString()))
                 .isEqualTo(2);
         assertThat(err.toString()).startsWith("error: ").contains("no checkpoint there").doesNotContain("\tat ");
         assertThat(dir.resolve("m")).doesNotExist();
+        assertThat(dir.resolve("cache")).as("MNIST is not fetched for an export that cannot happen").doesNotExist();
+    }
+
+    @Test
+    void pipelineRefusesAnOccupiedRunDirectoryBeforeFetchingMnist() throws Exception {
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Files.writeString(run.resolve("checkpoint.zip"), "an earlier run");
+        assertThat(run("pipeline", "--run-dir", run.toString(), "--out", dir.resolve("m").toString(),
+                "--data-dir", dir.resolve("cache").toString(), "--npm", dir.resolve("no-npm").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).startsWith("error: " + run + " already holds a run");
+        assertThat(dir.resolve("cache")).doesNotExist();
+        assertThat(run.resolve("checkpoint.zip")).hasContent("an earlier run");
+    }
+
+    @Test
+    void engineParityWithAMissingCheckpointFailsBeforeMnistIsFetched() {
+        assertThat(run("parity", "--model", dir.resolve("m").toString(), "--checkpoint", dir.resolve("no-run").toString(),
+                "--data-dir", dir.resolve("cache").toString(), "--npm", dir.resolve("no-npm").toString())).isEqualTo(2);
+        assertThat(err.toString()).startsWith("error: ").contains("no checkpoint there");
+        assertThat(dir.resolve("cache")).doesNotExist();
     }
 
     @Test

@@ -2,9 +2,12 @@ package dev.dualnet.trainer.cli;
 
 import dev.dualnet.trainer.data.MnistData;
 import dev.dualnet.trainer.model.Preset;
+import dev.dualnet.trainer.train.Checkpoint;
+import dev.dualnet.trainer.train.Devices;
 import dev.dualnet.trainer.train.EpochMetrics;
 import dev.dualnet.trainer.train.TrainingConfig;
 import dev.dualnet.trainer.train.TrainingRun;
+import dev.dualnet.trainer.util.PyTorchEngine;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -88,6 +91,12 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         EngineSetup.configure(threads != null ? threads : Runtime.getRuntime().availableProcessors());
         TrainingConfig fresh = resume == null ? config() : null; // bad options fail before data loads
+        if (fresh != null) {
+            // So does a GPU that is not there, before a first run fetches MNIST for nothing.
+            Devices.resolve(fresh.device(), PyTorchEngine.get());
+        } else {
+            Checkpoint.locate(resume);
+        }
         MnistData mnist = data.source().load();
         TrainingRun run;
         if (resume != null) {

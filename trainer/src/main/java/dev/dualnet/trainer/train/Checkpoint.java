@@ -65,12 +65,25 @@ public record Checkpoint(CheckpointState state, byte[] parameters, byte[] optimi
     }
 
     /**
+     * The checkpoint file of a run directory, or the file itself.
+     *
+     * @throws UserException naming the path when there is no such file
+     */
+    public static Path locate(Path path) {
+        Path file = Files.isDirectory(path) ? path.resolve(FILE_NAME) : path;
+        if (!Files.isRegularFile(file)) {
+            throw new UserException(file + ": no checkpoint there; expected a run directory or its " + FILE_NAME);
+        }
+        return file;
+    }
+
+    /**
      * Reads a checkpoint file, or the checkpoint inside a run directory.
      *
      * @throws UserException naming the path when it is missing or not a dualnet checkpoint
      */
     public static Checkpoint read(Path path) {
-        Path file = Files.isDirectory(path) ? path.resolve(FILE_NAME) : path;
+        Path file = locate(path);
         Map<String, byte[]> entries = new HashMap<>();
         try (InputStream in = Files.newInputStream(file);
                 ZipInputStream zip = new ZipInputStream(in)) {

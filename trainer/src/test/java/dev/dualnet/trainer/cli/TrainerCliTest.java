@@ -72,6 +72,24 @@ class TrainerCliTest {
     }
 
     @Test
+    void aGpuThatIsNotThereFailsBeforeMnistIsFetched() {
+        Path cache = dir.resolve("cache");
+        assertThat(run("train", "--device", "gpu:64", "--data-dir", cache.toString(), "--npm",
+                dir.resolve("nonexistent").toString())).isEqualTo(2);
+        assertThat(err.toString()).startsWith("error: --device gpu:64: the PyTorch engine sees ");
+        assertThat(cache).doesNotExist();
+    }
+
+    @Test
+    void resumingARunThatIsNotThereFailsBeforeMnistIsFetched() {
+        Path cache = dir.resolve("cache");
+        assertThat(run("train", "--resume", dir.resolve("no-run").toString(), "--data-dir", cache.toString(), "--npm",
+                dir.resolve("nonexistent").toString())).isEqualTo(2);
+        assertThat(err.toString()).startsWith("error: " + dir.resolve("no-run") + ": no checkpoint there");
+        assertThat(cache).doesNotExist();
+    }
+
+    @Test
     void invalidOptionValueIsRejected() {
         assertThat(run("train", "--epochs", "zero")).isEqualTo(2);
         assertThat(err.toString()).contains("--epochs");
