@@ -106,6 +106,7 @@ public final class DualnetServer implements AutoCloseable {
             config.jetty.port = settings.port();
             config.jetty.threadPool = new QueuedThreadPool(settings.threads(), Math.min(8, settings.threads()));
             config.http.maxRequestSize = settings.maxBodyBytes();
+            config.http.prefer405over404 = true; // a GET on an infer route is the wrong method, not a missing route
             // Our own shutdown drains requests first; Jetty's hook would cut them off.
             config.jetty.modifyServer(jetty -> jetty.setStopAtShutdown(false));
             config.jsonMapper(new JavalinJackson(json, false));

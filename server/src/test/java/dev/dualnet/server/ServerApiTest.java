@@ -178,6 +178,7 @@ class ServerApiTest {
         assertError(server.post("/predict", "{\"image\":[0],\"number\":-1}"), 400, "expected 784");
         assertError(server.post("/predict", new byte[2 << 20]), 413, "larger than");
         assertError(server.get("/nothing/here"), 404, "");
+        assertError(server.get("/v2/models/dualnet/infer"), 405, "method GET not allowed on /v2/models/dualnet/infer");
     }
 
     private static void assertError(HttpResponse<String> response, int status, String message) throws Exception {
