@@ -11,14 +11,15 @@ import dev.dualnet.runtime.InvalidInputException;
 import dev.dualnet.runtime.NamedTensor;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Open Inference Protocol (KServe v2) JSON for tensors: request inputs to {@link NamedTensor}s and
- * outputs back. Tensor data may be flat or nested row-major arrays.
+ * outputs back. Tensor data may be flat or nested row-major arrays in the JSON, or binary after it
+ * ({@link BinaryTensors}, the protocol's binary tensor data extension).
  */
 public final class InferenceJson {
     /** Largest tensor a request may carry, in elements. */
@@ -26,26 +27,50 @@ public final class InferenceJson {
 
     private InferenceJson() {}
 
-    /** A parsed infer request. */
-    public record Request(String id, List<NamedTensor> inputs, Set<String> outputs) {}
+    /**
+     * A parsed infer request.
+     *
+     * @param outputs the outputs asked for; empty for all
+     * @param binaryByDefault whether outputs go back as binary data unless they say otherwise
+     * @param binaryByOutput what outputs that say so asked for: binary data (true) or JSON (false)
+     */
+    public record Request(String id, List<NamedTensor> inputs, Set<String> outputs, boolean binaryByDefault,
+            Map<String, Boolean> binaryByOutput) {
+        /** Whether the output goes back as binary data. */
+        public boolean binary(String output) {
+            return binaryByOutput.getOrDefault(output, binaryByDefault);
+        }
+    }
+
+    /** A response body: JSON, followed by binary output data when {@code jsonLength} is less than its length. */
+    public record Body(byte[] bytes, int jsonLength) {
+        public boolean hasBinary() {
+            return jsonLength < bytes.length;
+        }
+    }
 
     /**
      * Parses an infer request body in one streaming pass, without building a tree of the tensor
      * data: the numbers go straight into primitive arrays.
      *
+     * @param jsonLengthHeader the {@value BinaryTensors#HEADER_LENGTH} header: how many bytes of
+     *     the body are JSON, the rest being binary input data; null when the whole body is JSON
      * @throws ApiException 400 naming the field and what was expected, malformed JSON included
      */
-    public static Request parseRequest(ObjectMapper mapper, byte[] body) {
+    public static Request parseRequest(ObjectMapper mapper, byte[] body, String jsonLengthHeader) {
         if (body.length == 0) {
             throw ApiException.badRequest("empty body: expected a JSON object with an \"inputs\" array");
         }
-        try (JsonParser parser = mapper.getFactory().createParser(body)) {
+        int jsonLength = jsonLength(jsonLengthHeader, body.length);
+        BinaryTensors.Section binary = jsonLengthHeader == null ? null : new BinaryTensors.Section(body, jsonLength);
+        try (JsonParser parser = mapper.getFactory().createParser(body, 0, jsonLength)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw ApiException.badRequest("request body must be a JSON object with an \"inputs\" array");
             }
             String id = null;
             List<NamedTensor> tensors = null;
-            Set<String> outputs = new LinkedHashSet<>();
+            Map<String, Boolean> binaryByOutput = new LinkedHashMap<>();
+            boolean binaryByDefault = false;
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.currentName();
                 JsonToken value = parser.nextToken();
@@ -56,8 +81,10 @@ public final class InferenceJson {
                         }
                         id = parser.getText();
                     }
-                    case "inputs" -> tensors = parseInputs(mapper, parser);
-                    case "outputs" -> parseOutputs(mapper.readTree(parser), outputs);
+                    case "inputs" -> tensors = parseInputs(mapper, parser, binary);
+                    case "outputs" -> parseOutputs(mapper.readTree(parser), binaryByOutput);
+                    case "parameters" -> binaryByDefault = flag(parameters(mapper.readTree(parser), "parameters"),
+                            BinaryTensors.ALL_OUTPUTS, "parameters", false);
                     default -> parser.skipChildren();
                 }
             }
@@ -67,7 +94,16 @@ public final class InferenceJson {
             if (tensors == null || tensors.isEmpty()) {
                 throw ApiException.badRequest("\"inputs\" must be a non-empty array of {name, shape, datatype, data}");
             }
-            return new Request(id, tensors, outputs);
+            if (binary != null) {
+                binary.requireConsumed();
+            }
+            Map<String, Boolean> explicit = new LinkedHashMap<>();
+            binaryByOutput.forEach((name, choice) -> {
+                if (choice != null) {
+                    explicit.put(name, choice);
+                }
+            });
+            return new Request(id, tensors, binaryByOutput.keySet(), binaryByDefault, explicit);
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest("malformed JSON: " + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
@@ -75,31 +111,75 @@ public final class InferenceJson {
         }
     }
 
-    private static List<NamedTensor> parseInputs(ObjectMapper mapper, JsonParser parser) throws IOException {
+    private static int jsonLength(String header, int bodyLength) {
+        if (header == null) {
+            return bodyLength;
+        }
+        try {
+            int length = Integer.parseInt(header.strip());
+            if (length >= 1 && length <= bodyLength) {
+                return length;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw ApiException.badRequest(BinaryTensors.HEADER_LENGTH + " is '" + header + "', expected the byte length "
+                + "of the JSON at the start of the body (1.." + bodyLength + ")");
+    }
+
+    private static List<NamedTensor> parseInputs(ObjectMapper mapper, JsonParser parser, BinaryTensors.Section binary)
+            throws IOException {
         if (parser.currentToken() != JsonToken.START_ARRAY) {
             throw ApiException.badRequest("\"inputs\" must be a non-empty array of {name, shape, datatype, data}");
         }
         List<NamedTensor> tensors = new ArrayList<>();
         for (int i = 0; parser.nextToken() != JsonToken.END_ARRAY; i++) {
-            tensors.add(parseTensor(mapper, parser, "inputs[" + i + "]"));
+            tensors.add(parseTensor(mapper, parser, "inputs[" + i + "]", binary));
         }
         return tensors;
     }
 
-    private static void parseOutputs(JsonNode requested, Set<String> outputs) {
+    /** Fills {@code outputs} with each requested name and its binary_data choice (null when it has none). */
+    private static void parseOutputs(JsonNode requested, Map<String, Boolean> outputs) {
         if (!requested.isArray()) {
             throw ApiException.badRequest("\"outputs\" must be an array of {name}");
         }
         for (int i = 0; i < requested.size(); i++) {
+            String where = "outputs[" + i + "]";
             JsonNode name = requested.get(i).get("name");
             if (name == null || !name.isTextual()) {
-                throw ApiException.badRequest("outputs[" + i + "].name must be a string");
+                throw ApiException.badRequest(where + ".name must be a string");
             }
-            outputs.add(name.asText());
+            JsonNode parameters = parameters(requested.get(i).get("parameters"), where + ".parameters");
+            outputs.put(name.asText(), parameters != null && parameters.has(BinaryTensors.OUTPUT)
+                    ? flag(parameters, BinaryTensors.OUTPUT, where + ".parameters", false) : null);
         }
     }
 
-    private static NamedTensor parseTensor(ObjectMapper mapper, JsonParser parser, String where) throws IOException {
+    /** @return the parameters object, or null when absent */
+    private static JsonNode parameters(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw ApiException.badRequest(where + " must be an object");
+        }
+        return node;
+    }
+
+    private static boolean flag(JsonNode parameters, String name, String where, boolean absent) {
+        JsonNode value = parameters == null ? null : parameters.get(name);
+        if (value == null) {
+            return absent;
+        }
+        if (!value.isBoolean()) {
+            throw ApiException.badRequest(where + "." + name + " is " + value + ", expected true or false");
+        }
+        return value.asBoolean();
+    }
+
+    private static NamedTensor parseTensor(ObjectMapper mapper, JsonParser parser, String where,
+            BinaryTensors.Section binary) throws IOException {
         if (parser.currentToken() != JsonToken.START_OBJECT) {
             throw ApiException.badRequest(where + " must be an object {name, shape, datatype, data}");
         }
@@ -108,6 +188,7 @@ public final class InferenceJson {
         long[] shape = null;
         Object data = null;
         JsonNode pendingData = null;
+        Long binarySize = null;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String field = parser.currentName();
             JsonToken value = parser.nextToken();
@@ -131,13 +212,28 @@ public final class InferenceJson {
                         pendingData = mapper.readTree(parser); // datatype comes later: read it once that is known
                     }
                 }
+                case "parameters" -> binarySize = binarySize(parameters(mapper.readTree(parser), where + ".parameters"),
+                        where);
                 default -> parser.skipChildren();
             }
         }
-        if (name == null || type == null || shape == null || (data == null && pendingData == null)) {
-            throw ApiException.badRequest(where + " needs name, shape, datatype and data");
+        boolean hasData = data != null || pendingData != null;
+        if (binarySize != null) {
+            if (hasData) {
+                throw ApiException.badRequest(where + " has both data and " + BinaryTensors.SIZE + "; expected one");
+            }
+            if (binary == null) {
+                throw ApiException.badRequest(where + " has " + BinaryTensors.SIZE + " but the request has no "
+                        + BinaryTensors.HEADER_LENGTH + " header saying where its JSON ends");
+            }
         }
-        if (data == null) {
+        if (name == null || type == null || shape == null || (!hasData && binarySize == null)) {
+            throw ApiException.badRequest(where + " needs name, shape, datatype and data (or "
+                    + BinaryTensors.SIZE + ")");
+        }
+        if (binarySize != null) {
+            data = binary.next(where + " ('" + name + "')", type, NamedTensor.elementCount(shape), binarySize);
+        } else if (data == null) {
             try (JsonParser replay = pendingData.traverse(mapper)) {
                 replay.nextToken();
                 data = values(replay, type, where);
@@ -150,6 +246,18 @@ public final class InferenceJson {
                     + " holds " + expected + " values, data has " + actual);
         }
         return new NamedTensor(name, type, shape, data);
+    }
+
+    private static Long binarySize(JsonNode parameters, String where) {
+        JsonNode size = parameters == null ? null : parameters.get(BinaryTensors.SIZE);
+        if (size == null) {
+            return null;
+        }
+        if (!size.canConvertToExactIntegral() || size.asLong() < 0) {
+            throw ApiException.badRequest(where + ".parameters." + BinaryTensors.SIZE + " is " + size
+                    + ", expected a non-negative integer");
+        }
+        return size.asLong();
     }
 
     private static long[] shape(JsonNode shapeNode, String where) {
@@ -349,13 +457,16 @@ public final class InferenceJson {
     }
 
     /**
-     * Writes the response body of an infer call, streaming the tensor data.
+     * Writes the response body of an infer call, streaming the tensor data; outputs the request
+     * asked for as binary follow the JSON in its order of outputs.
      *
      * @throws IOException only if the mapper cannot write to memory
      */
-    public static byte[] response(ObjectMapper mapper, String model, long version, String id,
+    public static Body response(ObjectMapper mapper, String model, long version, Request request,
             Map<String, NamedTensor> outputs) throws IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(8192);
+        List<byte[]> binary = new ArrayList<>();
+        String id = request.id();
         try (JsonGenerator out = mapper.getFactory().createGenerator(bytes)) {
             out.writeStartObject();
             out.writeStringField("model_name", model);
@@ -373,13 +484,25 @@ public final class InferenceJson {
                 }
                 out.writeEndArray();
                 out.writeStringField("datatype", tensor.type().protocolName());
-                out.writeFieldName("data");
-                mapper.writeValue(out, tensor.data());
+                if (request.binary(tensor.name())) {
+                    byte[] data = BinaryTensors.encode(tensor.type(), tensor.data());
+                    binary.add(data);
+                    out.writeObjectFieldStart("parameters");
+                    out.writeNumberField(BinaryTensors.SIZE, data.length);
+                    out.writeEndObject();
+                } else {
+                    out.writeFieldName("data");
+                    mapper.writeValue(out, tensor.data());
+                }
                 out.writeEndObject();
             }
             out.writeEndArray();
             out.writeEndObject();
         }
-        return bytes.toByteArray();
+        int jsonLength = bytes.size();
+        for (byte[] data : binary) {
+            bytes.write(data);
+        }
+        return new Body(bytes.toByteArray(), jsonLength);
     }
 }

@@ -57,7 +57,7 @@ public final class Routes {
     }
 
     public void serverMetadata(Context ctx) {
-        ctx.json(Map.of("name", "dualnet", "version", serverVersion, "extensions", List.of()));
+        ctx.json(Map.of("name", "dualnet", "version", serverVersion, "extensions", List.of("binary_tensor_data")));
     }
 
     public void modelMetadata(Context ctx) {
@@ -81,10 +81,18 @@ public final class Routes {
 
     public void infer(Context ctx) {
         ServedModel model = readyModel(ctx);
-        InferenceJson.Request request = InferenceJson.parseRequest(json, ctx.bodyAsBytes());
-        respondWhenDone(ctx, model.infer(request.inputs(), request.outputs()), outputs -> ctx
-                .contentType("application/json")
-                .result(InferenceJson.response(json, model.name(), model.version(), request.id(), outputs)));
+        InferenceJson.Request request = InferenceJson.parseRequest(json, ctx.bodyAsBytes(),
+                ctx.header(BinaryTensors.HEADER_LENGTH));
+        respondWhenDone(ctx, model.infer(request.inputs(), request.outputs()), outputs -> {
+            InferenceJson.Body body = InferenceJson.response(json, model.name(), model.version(), request, outputs);
+            if (body.hasBinary()) {
+                ctx.header(BinaryTensors.HEADER_LENGTH, Integer.toString(body.jsonLength()))
+                        .contentType("application/octet-stream");
+            } else {
+                ctx.contentType("application/json");
+            }
+            ctx.result(body.bytes());
+        });
     }
 
     /**

@@ -77,6 +77,17 @@ public final class TestServer implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * Posts a body in the binary tensor data extension's layout: {@code jsonLength} bytes of JSON,
+     * then binary tensor data.
+     */
+    public HttpResponse<byte[]> postWithBinaryData(String path, byte[] body, int jsonLength)
+            throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(uri(path)).header("Inference-Header-Content-Length",
+                        Integer.toString(jsonLength)).timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     public static JsonNode json(HttpResponse<String> response) throws IOException {
         return JSON.readTree(response.body());
     }
