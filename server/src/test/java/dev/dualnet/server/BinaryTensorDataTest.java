@@ -92,7 +92,7 @@ class BinaryTensorDataTest {
         JsonNode json = TestServer.mapper().readTree(response.body());
         assertThat(json.get("outputs")).hasSize(1);
         assertThat(json.get("outputs").get(0).get("data")).hasSize(19);
-        assertThat(argMax(json.get("outputs").get(0).get("data"))).isEqualTo(digits.expectedSum(0));
+        assertThat(TestServer.argMax(json.get("outputs").get(0).get("data"))).isEqualTo(digits.expectedSum(0));
     }
 
     @Test
@@ -195,15 +195,5 @@ class BinaryTensorDataTest {
             out.writeBytes(part);
         }
         return out.toByteArray();
-    }
-
-    private static int argMax(JsonNode values) {
-        int best = 0;
-        for (int k = 1; k < values.size(); k++) {
-            if (values.get(k).asDouble() > values.get(best).asDouble()) {
-                best = k;
-            }
-        }
-        return best;
     }
 }

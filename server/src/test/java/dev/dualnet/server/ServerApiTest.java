@@ -117,7 +117,7 @@ class ServerApiTest {
         JsonNode json = TestServer.json(server.post("/v2/models/dualnet/infer", body.toString()));
         assertThat(json.get("outputs")).hasSize(1);
         assertThat(json.get("outputs").get(0).get("name").asText()).isEqualTo("sum");
-        assertThat(argMax(json.get("outputs").get(0).get("data"))).isEqualTo(digits.expectedSum(3));
+        assertThat(TestServer.argMax(json.get("outputs").get(0).get("data"))).isEqualTo(digits.expectedSum(3));
     }
 
     @Test
@@ -222,15 +222,5 @@ class ServerApiTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(image, "png", out);
         return out.toByteArray();
-    }
-
-    private static int argMax(JsonNode values) {
-        int best = 0;
-        for (int k = 1; k < values.size(); k++) {
-            if (values.get(k).asDouble() > values.get(best).asDouble()) {
-                best = k;
-            }
-        }
-        return best;
     }
 }

@@ -92,6 +92,17 @@ public final class TestServer implements AutoCloseable {
         return JSON.readTree(response.body());
     }
 
+    /** Index of the largest value of a JSON array of numbers. */
+    public static int argMax(JsonNode values) {
+        int best = 0;
+        for (int k = 1; k < values.size(); k++) {
+            if (values.get(k).asDouble() > values.get(best).asDouble()) {
+                best = k;
+            }
+        }
+        return best;
+    }
+
     public static ObjectMapper mapper() {
         return JSON;
     }
