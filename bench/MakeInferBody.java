@@ -2,22 +2,50 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dualnet.runtime.parity.ParityBundle;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-/** Prints a single-sample Open Inference Protocol infer body built from a parity bundle's first pair. */
+/**
+ * Writes single-sample Open Inference Protocol infer bodies built from a parity bundle's first pair
+ * into OUT_DIR: body.json (tensor data in the JSON), and body.bin with body.bin.json-length (the
+ * binary tensor data extension: JSON, then the raw little-endian tensors, binary outputs asked for).
+ */
 public class MakeInferBody {
     public static void main(String[] args) throws Exception {
         ParityBundle bundle = ParityBundle.read(Path.of(args[0]));
+        Path out = Path.of(args[1]);
+        float[] image = Arrays.copyOf(bundle.inputs().get("image").floats(), 784);
+        long number = bundle.inputs().get("number").longs()[0];
         ObjectMapper json = new ObjectMapper();
+
         ObjectNode body = json.createObjectNode();
         ArrayNode inputs = body.putArray("inputs");
-        ObjectNode image = inputs.addObject().put("name", "image").put("datatype", "FP32");
-        image.putArray("shape").add(1).add(1).add(28).add(28);
-        image.set("data", json.valueToTree(Arrays.copyOf(bundle.inputs().get("image").floats(), 784)));
-        ObjectNode number = inputs.addObject().put("name", "number").put("datatype", "INT64");
-        number.putArray("shape").add(1);
-        number.putArray("data").add(bundle.inputs().get("number").longs()[0]);
-        System.out.println(json.writeValueAsString(body));
+        ObjectNode imageInput = inputs.addObject().put("name", "image").put("datatype", "FP32");
+        imageInput.putArray("shape").add(1).add(1).add(28).add(28);
+        imageInput.set("data", json.valueToTree(image));
+        ObjectNode numberInput = inputs.addObject().put("name", "number").put("datatype", "INT64");
+        numberInput.putArray("shape").add(1);
+        numberInput.putArray("data").add(number);
+        Files.writeString(out.resolve("body.json"), json.writeValueAsString(body));
+
+        imageInput.remove("data");
+        imageInput.putObject("parameters").put("binary_data_size", 784 * 4);
+        numberInput.remove("data");
+        numberInput.putObject("parameters").put("binary_data_size", 8);
+        body.putObject("parameters").put("binary_data_output", true);
+        byte[] header = json.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
+        ByteBuffer tensors = ByteBuffer.allocate(784 * 4 + 8).order(ByteOrder.LITTLE_ENDIAN);
+        tensors.asFloatBuffer().put(image);
+        tensors.putLong(784 * 4, number);
+        ByteArrayOutputStream binary = new ByteArrayOutputStream();
+        binary.writeBytes(header);
+        binary.writeBytes(tensors.array());
+        Files.write(out.resolve("body.bin"), binary.toByteArray());
+        Files.writeString(out.resolve("body.bin.json-length"), Integer.toString(header.length));
     }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTP load on loopback with wrk: single-sample Open Inference Protocol infer requests to the seed
-# model, at 1, 16 and 64 connections with dynamic batching, and at 64 without; then a longer run at
-# 64 connections that samples the server's RSS after the first minute and at the end.
+# model, at 1, 16 and 64 connections with dynamic batching, at 64 with the tensors sent and returned
+# as binary data (the protocol's binary tensor data extension), and at 64 without batching; then a
+# longer run at 64 connections that samples the server's RSS after the first minute and at the end.
 #
 #   bench/server-load.sh [SECONDS_PER_RUN] [SOAK_SECONDS]     (defaults 60 and 300)
 #
@@ -18,13 +19,21 @@ command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; ex
 mkdir -p "$out/repo"
 rm -rf "$out/repo/seed" && cp -r "$model" "$out/repo/seed"
 
-# One real test digit from the parity bundle, as a KServe v2 request body.
+# One real test digit from the parity bundle, as KServe v2 request bodies: JSON, and binary tensors.
 "$root/dualnet" serve --help >/dev/null # builds the server module if needed
-java -cp "$root/server/target/lib/*" "$root/bench/MakeInferBody.java" "$model/1/parity" > "$out/body.json"
+java -cp "$root/server/target/lib/*" "$root/bench/MakeInferBody.java" "$model/1/parity" "$out"
 cat > "$out/infer.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 local f = io.open("$out/body.json", "rb")
+wrk.body = f:read("*a")
+f:close()
+LUA
+cat > "$out/infer-binary.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/octet-stream"
+wrk.headers["Inference-Header-Content-Length"] = "$(cat "$out/body.bin.json-length")"
+local f = io.open("$out/body.bin", "rb")
 wrk.body = f:read("*a")
 f:close()
 LUA
@@ -51,9 +60,9 @@ rss_kib() { awk '/VmRSS/{print $2}' "/proc/$(pgrep -f "ServerCli serve --model-d
 warm_up() { # the JIT keeps compiling for the better part of a minute; measure after it
   wrk -t2 -c64 -d"${WARMUP_SECONDS:-30}s" -s "$out/infer.lua" "http://127.0.0.1:$port/v2/models/seed/infer" >/dev/null 2>&1
 }
-run_wrk() { # label connections seconds
-  local label=$1 connections=$2 seconds=$3
-  wrk -t"$(( connections < 2 ? 1 : 2 ))" -c"$connections" -d"${seconds}s" --latency -s "$out/infer.lua" \
+run_wrk() { # label connections seconds [lua script, default the JSON body's]
+  local label=$1 connections=$2 seconds=$3 script=${4:-$out/infer.lua}
+  wrk -t"$(( connections < 2 ? 1 : 2 ))" -c"$connections" -d"${seconds}s" --latency -s "$script" \
     "http://127.0.0.1:$port/v2/models/seed/infer" >"$out/$label.txt" 2>&1
   local rps p99 errors non2xx
   rps=$(awk '/Requests\/sec/{print $2}' "$out/$label.txt")
@@ -72,6 +81,7 @@ warm_up
 run_wrk batching-c1 1 "$duration"
 run_wrk batching-c16 16 "$duration"
 run_wrk batching-c64 64 "$duration"
+run_wrk binary-tensors-c64 64 "$duration" "$out/infer-binary.lua"
 stop_server
 
 start_server --intra-op-threads 1 --no-batching
