@@ -40,16 +40,18 @@ public final class OnnxModel implements AutoCloseable {
     private final OrtEnvironment environment;
     private final OrtSession session;
     private final ExecutionProvider provider;
+    private final int intraOpThreads;
     private final Map<String, TensorSpec> inputs;
     private final Map<String, TensorSpec> outputs;
     private final Map<String, String> metadata;
 
-    private OnnxModel(Path path, OrtEnvironment environment, OrtSession session, ExecutionProvider provider)
-            throws OrtException {
+    private OnnxModel(Path path, OrtEnvironment environment, OrtSession session, ExecutionProvider provider,
+            int intraOpThreads) throws OrtException {
         this.path = path;
         this.environment = environment;
         this.session = session;
         this.provider = provider;
+        this.intraOpThreads = intraOpThreads;
         this.inputs = specs(session.getInputInfo(), path);
         this.outputs = specs(session.getOutputInfo(), path);
         this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(session.getMetadata().getCustomMetadata()));
@@ -100,7 +102,7 @@ public final class OnnxModel implements AutoCloseable {
         try (OrtSession.SessionOptions sessionOptions = sessionOptions(options, provider == ExecutionProvider.CUDA)) {
             OrtSession session = environment.createSession(file.toString(), sessionOptions);
             try {
-                return new OnnxModel(file, environment, session, provider);
+                return new OnnxModel(file, environment, session, provider, options.intraOpThreads());
             } catch (OrtException | RuntimeException e) {
                 session.close();
                 throw e;
@@ -139,6 +141,11 @@ public final class OnnxModel implements AutoCloseable {
     /** The execution provider chosen at load. */
     public ExecutionProvider executionProvider() {
         return provider;
+    }
+
+    /** Intra-op threads the session was opened with; 0 when ONNX Runtime chose. */
+    public int intraOpThreads() {
+        return intraOpThreads;
     }
 
     /** Inputs by name, in the model's order. */

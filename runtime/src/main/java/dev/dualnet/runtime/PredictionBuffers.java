@@ -8,13 +8,16 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Direct buffers for one call at a time: the inputs are copied in, ONNX Runtime writes the
- * probabilities straight into the outputs. The four tensors over them are kept for the last batch
- * size used, since creating them costs a few microseconds a call, as much as a fifth of a batch-1
- * prediction. Not thread-safe: a predictor lends each instance to one call at a time.
+ * probabilities straight into the outputs. A batch runs in consecutive slices of at most
+ * {@code rowsPerRun} rows, each with four tensors over its part of the buffers; these are kept for
+ * the last batch size used, since creating them costs a few microseconds a call, as much as a fifth
+ * of a batch-1 prediction. Not thread-safe: a predictor lends each instance to one call at a time.
  */
 final class PredictionBuffers implements AutoCloseable {
     private final OrtEnvironment environment;
@@ -29,18 +32,27 @@ final class PredictionBuffers implements AutoCloseable {
     }
 
     /**
-     * The model's four tensors, views of this batch's part of the buffers, keyed by input and output
-     * name as a run takes them.
+     * The runs of one batch size, in row order.
+     *
+     * @param batch rows in all runs together
+     * @param runs one per slice of at most {@code rowsPerRun} rows
      */
-    record Tensors(int batch, Map<String, OnnxTensor> inputs, Map<String, OnnxTensor> outputs) {
+    record Tensors(int batch, List<Run> runs) {
+        void close() {
+            runs.forEach(Run::close);
+        }
+    }
+
+    /** The model's four tensors over one slice of the buffers, keyed by input and output name as a run takes them. */
+    record Run(Map<String, OnnxTensor> inputs, Map<String, OnnxTensor> outputs) {
         void close() {
             inputs.values().forEach(OnnxTensor::close);
             outputs.values().forEach(OnnxTensor::close);
         }
     }
 
-    /** Copies checked inputs in and returns tensors for this batch. */
-    Tensors fill(float[] pixels, int[] values) throws OrtException {
+    /** Copies checked inputs in and returns the runs for this batch, each at most {@code rowsPerRun} rows. */
+    Tensors fill(float[] pixels, int[] values, int rowsPerRun) throws OrtException {
         int batch = values.length;
         if (numbers.capacity() < batch) {
             int capacity = Math.max(batch, numbers.capacity() * 2);
@@ -58,27 +70,52 @@ final class PredictionBuffers implements AutoCloseable {
         }
         if (tensors == null || tensors.batch() != batch) {
             releaseTensors();
-            OnnxTensor image = OnnxTensor.createTensor(environment, view(images, batch * DualNetPredictor.PIXELS),
-                    new long[] {batch, 1, 28, 28});
-            OnnxTensor number = OnnxTensor.createTensor(environment, view(numbers, batch), new long[] {batch});
-            OnnxTensor digit = OnnxTensor.createTensor(environment, view(digits, batch * DualNetPredictor.DIGITS),
-                    new long[] {batch, DualNetPredictor.DIGITS});
-            OnnxTensor sum = OnnxTensor.createTensor(environment, view(sums, batch * DualNetPredictor.SUMS),
-                    new long[] {batch, DualNetPredictor.SUMS});
-            tensors = new Tensors(batch, Map.of(DualNetPredictor.IMAGE, image, DualNetPredictor.NUMBER, number),
-                    Map.of(DualNetPredictor.DIGIT, digit, DualNetPredictor.SUM, sum));
+            List<Run> runs = new ArrayList<>();
+            tensors = new Tensors(batch, runs); // assigned first, so that close() frees a partly built list
+            for (int first = 0; first < batch; first += rowsPerRun) {
+                runs.add(slice(first, Math.min(rowsPerRun, batch - first)));
+            }
         }
         return tensors;
     }
 
+    private Run slice(int first, int rows) throws OrtException {
+        List<OnnxTensor> made = new ArrayList<>(4);
+        try {
+            OnnxTensor image = tensor(made,
+                    view(images, first * DualNetPredictor.PIXELS, rows * DualNetPredictor.PIXELS),
+                    new long[] {rows, 1, 28, 28});
+            OnnxTensor number = tensor(made, view(numbers, first, rows), new long[] {rows});
+            OnnxTensor digit = tensor(made,
+                    view(digits, first * DualNetPredictor.DIGITS, rows * DualNetPredictor.DIGITS),
+                    new long[] {rows, DualNetPredictor.DIGITS});
+            OnnxTensor sum = tensor(made, view(sums, first * DualNetPredictor.SUMS, rows * DualNetPredictor.SUMS),
+                    new long[] {rows, DualNetPredictor.SUMS});
+            return new Run(Map.of(DualNetPredictor.IMAGE, image, DualNetPredictor.NUMBER, number),
+                    Map.of(DualNetPredictor.DIGIT, digit, DualNetPredictor.SUM, sum));
+        } catch (OrtException | RuntimeException e) {
+            made.forEach(OnnxTensor::close);
+            throw e;
+        }
+    }
+
+    /** A tensor over a direct buffer, added to {@code made} so that a later failure can close it. */
+    private OnnxTensor tensor(List<OnnxTensor> made, Buffer data, long[] shape) throws OrtException {
+        OnnxTensor tensor = data instanceof FloatBuffer floats
+                ? OnnxTensor.createTensor(environment, floats, shape)
+                : OnnxTensor.createTensor(environment, (LongBuffer) data, shape);
+        made.add(tensor);
+        return tensor;
+    }
+
     /** The digit probabilities the last run wrote, positioned at the first. */
     FloatBuffer digits(int batch) {
-        return view(digits, batch * DualNetPredictor.DIGITS);
+        return view(digits, 0, batch * DualNetPredictor.DIGITS);
     }
 
     /** The sum probabilities the last run wrote, positioned at the first. */
     FloatBuffer sums(int batch) {
-        return view(sums, batch * DualNetPredictor.SUMS);
+        return view(sums, 0, batch * DualNetPredictor.SUMS);
     }
 
     @Override
@@ -93,9 +130,10 @@ final class PredictionBuffers implements AutoCloseable {
         }
     }
 
+    /** Elements {@code [first, first + length)} of a buffer as a buffer of their own, positioned at the first. */
     @SuppressWarnings("unchecked")
-    private static <B extends Buffer> B view(B buffer, int length) {
-        return (B) buffer.duplicate().position(0).limit(length);
+    private static <B extends Buffer> B view(B buffer, int first, int length) {
+        return (B) buffer.duplicate().position(first).limit(first + length).slice();
     }
 
     private static FloatBuffer directFloats(int count) {

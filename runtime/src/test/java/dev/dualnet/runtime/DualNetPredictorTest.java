@@ -77,6 +77,43 @@ class DualNetPredictorTest {
     }
 
     @Test
+    void aBatchRunInSlicesGivesTheSameResultsAsOneRun() throws Exception {
+        float[] images = images();
+        int[] numbers = numbers();
+        assertThat(numbers.length).isEqualTo(64);
+        // 64 rows as slices of 24, 24 and 16 against one run; the sliced predictor also serves a
+        // batch of 3 in between, so its kept tensors are rebuilt for each batch size
+        try (DualNetPredictor whole = new DualNetPredictor(OnnxModel.load(Fixtures.seedEntry(), Fixtures.options()),
+                        Integer.MAX_VALUE);
+                DualNetPredictor sliced = new DualNetPredictor(OnnxModel.load(Fixtures.seedEntry(),
+                        Fixtures.options()), 24)) {
+            List<Prediction> expected = whole.predict(images, numbers);
+            for (int round = 0; round < 2; round++) {
+                List<Prediction> got = sliced.predict(images, numbers);
+                assertThat(got).hasSize(numbers.length);
+                for (int i = 0; i < numbers.length; i++) {
+                    assertThat(got.get(i).digitProbabilities()).as("row %d", i)
+                            .containsExactly(expected.get(i).digitProbabilities());
+                    assertThat(got.get(i).sumProbabilities()).as("row %d", i)
+                            .containsExactly(expected.get(i).sumProbabilities());
+                }
+                assertThat(sliced.predict(Arrays.copyOf(images, 3 * 784), Arrays.copyOf(numbers, 3)).get(2).sum())
+                        .isEqualTo(expected.get(2).sum());
+            }
+        }
+    }
+
+    @Test
+    void cpuSlicesAreSixtyFourRowsPerIntraOpThread() throws Exception {
+        assertThat(predictor.model().intraOpThreads()).isEqualTo(2);
+        int expected = predictor.model().executionProvider() == ExecutionProvider.CPU ? 128 : Integer.MAX_VALUE;
+        assertThat(predictor.rowsPerRun()).isEqualTo(expected);
+        assertThatThrownBy(() -> new DualNetPredictor(predictor.model(), 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("rows per run must be at least 1, got 0");
+    }
+
+    @Test
     void concurrentCallsOnOneSessionGetTheirOwnResults() throws Exception {
         float[] images = images();
         int[] numbers = numbers();
