@@ -82,15 +82,17 @@ final class PredictionBuffers implements AutoCloseable {
     private Run slice(int first, int rows) throws OrtException {
         List<OnnxTensor> made = new ArrayList<>(4);
         try {
-            OnnxTensor image = tensor(made,
+            OnnxTensor image = keep(made, OnnxTensor.createTensor(environment,
                     view(images, first * DualNetPredictor.PIXELS, rows * DualNetPredictor.PIXELS),
-                    new long[] {rows, 1, 28, 28});
-            OnnxTensor number = tensor(made, view(numbers, first, rows), new long[] {rows});
-            OnnxTensor digit = tensor(made,
+                    new long[] {rows, 1, 28, 28}));
+            OnnxTensor number = keep(made, OnnxTensor.createTensor(environment, view(numbers, first, rows),
+                    new long[] {rows}));
+            OnnxTensor digit = keep(made, OnnxTensor.createTensor(environment,
                     view(digits, first * DualNetPredictor.DIGITS, rows * DualNetPredictor.DIGITS),
-                    new long[] {rows, DualNetPredictor.DIGITS});
-            OnnxTensor sum = tensor(made, view(sums, first * DualNetPredictor.SUMS, rows * DualNetPredictor.SUMS),
-                    new long[] {rows, DualNetPredictor.SUMS});
+                    new long[] {rows, DualNetPredictor.DIGITS}));
+            OnnxTensor sum = keep(made, OnnxTensor.createTensor(environment,
+                    view(sums, first * DualNetPredictor.SUMS, rows * DualNetPredictor.SUMS),
+                    new long[] {rows, DualNetPredictor.SUMS}));
             return new Run(Map.of(DualNetPredictor.IMAGE, image, DualNetPredictor.NUMBER, number),
                     Map.of(DualNetPredictor.DIGIT, digit, DualNetPredictor.SUM, sum));
         } catch (OrtException | RuntimeException e) {
@@ -99,11 +101,8 @@ final class PredictionBuffers implements AutoCloseable {
         }
     }
 
-    /** A tensor over a direct buffer, added to {@code made} so that a later failure can close it. */
-    private OnnxTensor tensor(List<OnnxTensor> made, Buffer data, long[] shape) throws OrtException {
-        OnnxTensor tensor = data instanceof FloatBuffer floats
-                ? OnnxTensor.createTensor(environment, floats, shape)
-                : OnnxTensor.createTensor(environment, (LongBuffer) data, shape);
+    /** Adds a new tensor to {@code made}, so that a later failure can close it, and returns it. */
+    private static OnnxTensor keep(List<OnnxTensor> made, OnnxTensor tensor) {
         made.add(tensor);
         return tensor;
     }
