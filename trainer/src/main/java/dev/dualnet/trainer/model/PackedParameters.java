@@ -22,9 +22,6 @@ import java.util.List;
  * DualNetModel#packParameters()}.
  */
 public final class PackedParameters {
-    /** Cost of one parameter in an update regardless of its size, in elements' worth of work. */
-    static final long PER_PARAMETER_COST = 1024;
-
     private final List<Pair<String, Parameter>> parameters;
     private final long[] offsets;
     private final NDArray values;
@@ -126,43 +123,6 @@ public final class PackedParameters {
     /** All the parameters as one range. */
     public Range all() {
         return new Range(0, parameters.size());
-    }
-
-    /**
-     * Cuts the parameters into {@code parts} consecutive ranges of similar update work (a fixed cost per
-     * parameter plus its size), none empty while there are parameters enough.
-     */
-    public List<Range> split(int parts) {
-        if (parts < 1) {
-            throw new IllegalArgumentException("parts must be at least 1, got " + parts);
-        }
-        long total = 0;
-        for (int i = 0; i < count(); i++) {
-            total += cost(i);
-        }
-        List<Range> ranges = new ArrayList<>();
-        int from = 0;
-        long done = 0;
-        for (int part = 0; part < parts; part++) {
-            int remainingParts = parts - part - 1;
-            long target = total * (part + 1) / parts;
-            int to = from;
-            // Take at least one parameter, leave at least one for each later part, and stop where the
-            // running total comes closest to this part's share of the work (for the last part, the
-            // whole: every parameter brings it closer, so the last part runs to the end).
-            while (to < count() - remainingParts
-                    && (to == from || Math.abs(done + cost(to) - target) <= Math.abs(done - target))) {
-                done += cost(to);
-                to++;
-            }
-            ranges.add(new Range(from, to));
-            from = to;
-        }
-        return ranges;
-    }
-
-    private long cost(int index) {
-        return PER_PARAMETER_COST + length(index);
     }
 
     /**

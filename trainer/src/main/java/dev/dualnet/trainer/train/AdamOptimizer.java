@@ -8,12 +8,9 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.dualnet.trainer.model.PackedParameters;
-import dev.dualnet.trainer.model.PackedParameters.Range;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Adam over a model's packed parameters, whose moment estimates and step count can be saved and
@@ -22,10 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>DJL's own {@code Adam} keeps its state private, so a resumed run could not continue the same
  * trajectory; it also updates one parameter at a time, a dozen engine calls each. This class keeps the
  * moments as two tensors laid out like the {@link PackedParameters} and applies the engine's fused
- * Adam kernel to a whole range of parameters at once. An update can be split into consecutive ranges
- * across threads ({@link #begin} then {@link #update(Step, Range)}); Adam is elementwise, so the
- * result does not depend on the split. The saved state stays keyed by parameter path (stable across
- * processes, unlike parameter ids).
+ * Adam kernel to all the parameters at once. The saved state stays keyed by parameter path (stable
+ * across processes, unlike parameter ids).
  */
 public final class AdamOptimizer {
     private static final int FORMAT = 1;
@@ -35,10 +30,10 @@ public final class AdamOptimizer {
     private final float beta2;
     private final float epsilon;
     private final float weightDecay;
+    /** All the packed values as one tensor, the target of every update. */
+    private final NDArray values;
     private final NDArray mean;
     private final NDArray variance;
-    /** Views of the packed tensors per range, made once: each view is a native handle. */
-    private final Map<Range, RangeViews> views = new ConcurrentHashMap<>();
     private long step;
 
     public AdamOptimizer(PackedParameters parameters, float beta1, float beta2, float epsilon, float weightDecay) {
@@ -49,6 +44,7 @@ public final class AdamOptimizer {
         this.weightDecay = weightDecay;
         NDManager manager = parameters.parameter(0).getArray().getManager();
         Shape shape = new Shape(parameters.size());
+        this.values = parameters.values(parameters.all());
         this.mean = manager.zeros(shape, DataType.FLOAT32);
         this.variance = manager.zeros(shape, DataType.FLOAT32);
     }
@@ -69,51 +65,29 @@ public final class AdamOptimizer {
     }
 
     /**
-     * Applies one update to every parameter, on the calling thread, and clears the gradients.
+     * Applies one update to every parameter with one call of the engine's fused Adam kernel over their
+     * concatenated gradients, then clears the gradients.
      *
      * @param learningRate the learning rate for this step
      */
     public void update(float learningRate) {
-        update(begin(learningRate), parameters.all());
-    }
-
-    /**
-     * Starts an update by advancing the step count. Every parameter is then updated with {@link
-     * #update(Step, Range)} exactly once, in ranges on any threads.
-     *
-     * @param learningRate the learning rate for this step
-     */
-    public Step begin(float learningRate) {
         step++;
         double biasCorrection1 = 1.0 - Math.pow(beta1, step);
         double biasCorrection2 = 1.0 - Math.pow(beta2, step);
         float correctedRate = (float) (learningRate * Math.sqrt(biasCorrection2) / biasCorrection1);
-        return new Step(learningRate, correctedRate);
-    }
-
-    /**
-     * Updates a range of parameters for a started step with one call of the engine's fused Adam kernel
-     * over their concatenated gradients, then clears those gradients. Disjoint ranges may be updated
-     * concurrently.
-     */
-    public void update(Step step, Range range) {
-        if (range.isEmpty()) {
-            return;
-        }
-        RangeViews target = views.computeIfAbsent(range, this::viewsOf);
         try (NDManager scope = mean.getManager().newSubManager()) {
-            NDList gradients = new NDList(range.to() - range.from());
-            for (int i = range.from(); i < range.to(); i++) {
+            NDList gradients = new NDList(parameters.count());
+            for (int i = 0; i < parameters.count(); i++) {
                 NDArray gradient = parameters.parameter(i).getArray().getGradient();
                 gradient.attach(scope);
                 gradients.add(gradient.reshape(-1));
             }
             NDArray gradient = gradients.size() == 1 ? gradients.get(0) : NDArrays.concat(gradients);
-            target.values().getNDArrayInternal().adamUpdate(
-                    new NDList(target.values(), gradient, target.mean(), target.variance()),
-                    new NDList(target.values()),
-                    step.learningRate(),
-                    step.correctedRate(),
+            values.getNDArrayInternal().adamUpdate(
+                    new NDList(values, gradient, mean, variance),
+                    new NDList(values),
+                    learningRate,
+                    correctedRate,
                     weightDecay,
                     1f,
                     -1f,
@@ -123,25 +97,10 @@ public final class AdamOptimizer {
                     true,
                     false);
         }
-        for (int i = range.from(); i < range.to(); i++) {
+        for (int i = 0; i < parameters.count(); i++) {
             EngineAutograd.clearGradient(parameters.parameter(i).getArray());
         }
     }
-
-    private RangeViews viewsOf(Range range) {
-        NDIndex index = parameters.elements(range);
-        return new RangeViews(parameters.values(range), mean.get(index), variance.get(index));
-    }
-
-    /**
-     * One update's learning rates.
-     *
-     * @param learningRate the scheduled learning rate
-     * @param correctedRate the learning rate with Adam's bias correction for this step count
-     */
-    public record Step(float learningRate, float correctedRate) {}
-
-    private record RangeViews(NDArray values, NDArray mean, NDArray variance) {}
 
     /** Parameter {@code index}'s range of a packed moment tensor, shaped like the parameter. */
     private NDArray momentOf(NDArray moment, int index) {

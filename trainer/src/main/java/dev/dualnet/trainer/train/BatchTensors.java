@@ -17,18 +17,13 @@ import java.nio.LongBuffer;
  */
 record BatchTensors(NDList inputs, NDArray digits, NDArray sums) {
     static BatchTensors of(Batch batch, NDManager manager) {
-        return of(batch, 0, batch.size(), manager);
-    }
-
-    /** The tensors of rows [from, to) of a batch. */
-    static BatchTensors of(Batch batch, int from, int to, NDManager manager) {
-        int n = to - from;
+        int n = batch.size();
         NDArray image = manager.create(
-                FloatBuffer.wrap(batch.pixels(), from * batch.pixelsPerImage(), n * batch.pixelsPerImage()),
+                FloatBuffer.wrap(batch.pixels(), 0, n * batch.pixelsPerImage()),
                 new Shape(n, 1, 28, 28));
-        NDArray number = manager.create(LongBuffer.wrap(batch.numbers(), from, n), new Shape(n));
-        NDArray digits = manager.create(LongBuffer.wrap(batch.digits(), from, n), new Shape(n));
-        NDArray sums = manager.create(LongBuffer.wrap(batch.sums(), from, n), new Shape(n));
+        NDArray number = manager.create(LongBuffer.wrap(batch.numbers(), 0, n), new Shape(n));
+        NDArray digits = manager.create(LongBuffer.wrap(batch.digits(), 0, n), new Shape(n));
+        NDArray sums = manager.create(LongBuffer.wrap(batch.sums(), 0, n), new Shape(n));
         return new BatchTensors(new NDList(image, number), digits, sums);
     }
 }

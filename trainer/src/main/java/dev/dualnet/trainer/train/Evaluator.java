@@ -33,7 +33,7 @@ public final class Evaluator {
                 NDList out = model.forward(tensors.inputs(), false);
                 NDArray loss = DualLoss.of(out.get(0), out.get(1), tensors.digits(), tensors.sums());
                 lossSum += loss.getFloat() * batch.size();
-                Hits hits = Hits.of(out, batch, 0, batch.size());
+                Hits hits = Hits.of(out, batch);
                 digitRight += hits.digit();
                 sumRight += hits.sum();
                 bothRight += hits.both();

@@ -12,19 +12,19 @@ import dev.dualnet.trainer.data.DualSamples.Batch;
  */
 record Hits(long digit, long sum, long both) {
     /**
-     * Compares the network's outputs for rows [from, to) of a batch with their labels.
+     * Compares the network's outputs for a batch with its labels.
      *
-     * @param out digit logits [to - from, 10] and sum logits [to - from, 19]
+     * @param out digit logits [N, 10] and sum logits [N, 19]
      */
-    static Hits of(NDList out, Batch batch, int from, int to) {
+    static Hits of(NDList out, Batch batch) {
         long[] digitPred = out.get(0).argMax(1).toLongArray();
         long[] sumPred = out.get(1).argMax(1).toLongArray();
         long digit = 0;
         long sum = 0;
         long both = 0;
-        for (int i = 0; i < to - from; i++) {
-            boolean digitOk = digitPred[i] == batch.digits()[from + i];
-            boolean sumOk = sumPred[i] == batch.sums()[from + i];
+        for (int i = 0; i < batch.size(); i++) {
+            boolean digitOk = digitPred[i] == batch.digits()[i];
+            boolean sumOk = sumPred[i] == batch.sums()[i];
             digit += digitOk ? 1 : 0;
             sum += sumOk ? 1 : 0;
             both += digitOk && sumOk ? 1 : 0;

@@ -84,8 +84,8 @@ public final class TrainingRun {
         Evaluator evaluator = new Evaluator(test, test.fixedPlan(config.testSeed()), EVAL_BATCH);
 
         engine.setRandomSeed((int) config.seed());
-        try (DualNetModel model = DualNetModel.create(config.presetValue(), device);
-                TrainingSteps steps = TrainingSteps.forModel(model, config.threads())) {
+        try (DualNetModel model = DualNetModel.create(config.presetValue(), device)) {
+            TrainingSteps steps = new TrainingSteps(model);
             if (resumeFrom != null) {
                 resumeFrom.restoreParameters(model);
             }
@@ -98,13 +98,12 @@ public final class TrainingRun {
                 firstEpoch = resumeFrom.state().epoch() + 1;
                 LOG.info("Resuming {} after epoch {} (step {})", runDir(), resumeFrom.state().epoch(), optimizer.step());
             }
-            LOG.info("Training preset '{}' ({} parameters) on {} with {} thread(s){}, engine {} {}",
-                    config.preset(), model.parameterCount(), device, config.threads(),
-                    steps.workers() > 0 ? ", each batch split across " + steps.workers() + " workers" : "",
-                    engine.getEngineName(), engine.getVersion());
+            LOG.info("Training preset '{}' ({} parameters) on {} with {} thread(s), engine {} {}",
+                    config.preset(), model.parameterCount(), device, config.threads(), engine.getEngineName(),
+                    engine.getVersion());
             NativeAllocator allocator = NativeAllocator.current();
             logAllocator(allocator, device);
-            recorder.writeRun(config, data.checksums(), environment(engine, device, steps.workers(), allocator),
+            recorder.writeRun(config, data.checksums(), environment(engine, device, allocator),
                     train.size(), test.size());
 
             long stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
@@ -176,15 +175,13 @@ public final class TrainingRun {
         }
     }
 
-    private Map<String, Object> environment(Engine engine, Device device, int dataParallelWorkers,
-            NativeAllocator allocator) {
+    private Map<String, Object> environment(Engine engine, Device device, NativeAllocator allocator) {
         Map<String, Object> env = new LinkedHashMap<>();
         env.put("engine", engine.getEngineName());
         env.put("engineVersion", engine.getVersion());
         env.put("djlVersion", Engine.getDjlVersion());
         env.put("device", device.toString());
         env.put("threads", config.threads());
-        env.put("dataParallelWorkers", dataParallelWorkers);
         env.put("java", System.getProperty("java.version"));
         env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         env.put("availableProcessors", Runtime.getRuntime().availableProcessors());

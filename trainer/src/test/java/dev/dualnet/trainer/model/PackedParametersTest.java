@@ -10,7 +10,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import dev.dualnet.trainer.model.PackedParameters.Range;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -72,41 +71,5 @@ class PackedParametersTest {
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("load them before packing");
         }
-    }
-
-    @Test
-    void splitCutsConsecutiveRangesThatCoverEveryParameterOnce() {
-        try (DualNetModel model = DualNetModel.create(Preset.SEED, Device.cpu())) {
-            PackedParameters packed = model.packParameters();
-            for (int parts = 1; parts <= 4; parts++) {
-                List<Range> ranges = packed.split(parts);
-                assertThat(ranges).hasSize(parts).allSatisfy(r -> assertThat(r.isEmpty()).isFalse());
-                assertThat(ranges.get(0).from()).isZero();
-                assertThat(ranges.get(parts - 1).to()).isEqualTo(packed.count());
-                for (int k = 1; k < parts; k++) {
-                    assertThat(ranges.get(k).from()).isEqualTo(ranges.get(k - 1).to());
-                }
-            }
-            assertThatThrownBy(() -> packed.split(0)).isInstanceOf(IllegalArgumentException.class);
-        }
-    }
-
-    @Test
-    void twoPartsBalanceTheWorkAsWellAsAnyCut() {
-        try (DualNetModel model = DualNetModel.create(Preset.SEED, Device.cpu())) {
-            PackedParameters packed = model.packParameters();
-            List<Range> ranges = packed.split(2);
-            long best = Long.MAX_VALUE;
-            for (int cut = 1; cut < packed.count(); cut++) {
-                best = Math.min(best, Math.max(work(packed, 0, cut), work(packed, cut, packed.count())));
-            }
-            long worst = Math.max(work(packed, 0, ranges.get(0).to()), work(packed, ranges.get(1).from(),
-                    packed.count()));
-            assertThat(worst).isEqualTo(best);
-        }
-    }
-
-    private static long work(PackedParameters packed, int from, int to) {
-        return (to - from) * PackedParameters.PER_PARAMETER_COST + packed.offset(to) - packed.offset(from);
     }
 }

@@ -27,7 +27,8 @@ class AdamOptimizerTest {
 
     @Test
     void firstStepMovesEveryWeightByAdamsRuleAndClearsTheGradients() {
-        try (DualNetModel model = seededModel(); TrainingSteps steps = TrainingSteps.forModel(model, 1)) {
+        try (DualNetModel model = seededModel()) {
+            TrainingSteps steps = new TrainingSteps(model);
             PackedParameters packed = model.packParameters();
             AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(packed, 0f);
             steps.gradients(batch());
@@ -70,7 +71,8 @@ class AdamOptimizerTest {
         byte[] parameters;
         byte[] state;
         List<float[]> uninterrupted = new ArrayList<>();
-        try (DualNetModel model = seededModel(); TrainingSteps steps = TrainingSteps.forModel(model, 1)) {
+        try (DualNetModel model = seededModel()) {
+            TrainingSteps steps = new TrainingSteps(model);
             AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(model.packParameters(), 1e-4f);
             steps.step(batch, optimizer, RATE);
             parameters = Checkpoint.encode(model::saveParameters);
@@ -78,8 +80,8 @@ class AdamOptimizerTest {
             steps.step(batch, optimizer, RATE);
             model.parameters().forEach(p -> uninterrupted.add(p.getValue().getArray().toFloatArray()));
         }
-        try (DualNetModel model = DualNetModel.create(Preset.SEED, Device.cpu());
-                TrainingSteps steps = TrainingSteps.forModel(model, 1)) {
+        try (DualNetModel model = DualNetModel.create(Preset.SEED, Device.cpu())) {
+            TrainingSteps steps = new TrainingSteps(model);
             model.loadParameters(new DataInputStream(new ByteArrayInputStream(parameters)));
             AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(model.packParameters(), 1e-4f);
             optimizer.load(new DataInputStream(new ByteArrayInputStream(state)), model.manager());

@@ -22,7 +22,7 @@ class ResumeTest {
     @TempDir
     Path dir;
 
-    /** One thread trains on the calling thread; two split every batch across two workers. */
+    /** With one intra-op thread and with two, whose kernels split their work across both cores. */
     @ParameterizedTest(name = "--threads {0}")
     @ValueSource(ints = {1, 2})
     void killedDuringEpochThreeAndResumedMatchesAnUninterruptedRunBitForBit(int threads) throws Exception {

@@ -2,7 +2,6 @@ package dev.dualnet.trainer.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.offset;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -13,134 +12,93 @@ import dev.dualnet.trainer.model.DualNetModel;
 import dev.dualnet.trainer.model.Preset;
 import dev.dualnet.trainer.testing.RealMnist;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
-/**
- * The data-parallel training step: two workers must produce the whole batch's gradient, the same bits
- * on every run, and a parameter update identical to the single-threaded one.
- */
+/** The training step: a real gradient with the same bits every run, and a clean start for the next batch. */
 class TrainingStepsTest {
     private static final int BATCH = 64;
     private static final int WEIGHT_SEED = 11;
 
     @Test
-    void twoWorkersComputeTheWholeBatchGradientWithTheSameBitsEveryTime() {
+    void aBatchGivesARealGradientWithTheSameBitsEveryTime() {
         DualSamples.Batch batch = realBatch(BATCH);
-        Result single = gradients(batch, 1);
-        Result split = gradients(batch, 2);
+        Result first = gradients(batch);
 
-        assertThat(single.workers()).isZero();
-        assertThat(split.workers()).isEqualTo(2);
         double largest = 0;
-        double difference = 0;
-        for (int p = 0; p < single.gradients().size(); p++) {
-            float[] a = single.gradients().get(p);
-            float[] b = split.gradients().get(p);
-            assertThat(b).hasSameSizeAs(a);
-            for (int i = 0; i < a.length; i++) {
-                largest = Math.max(largest, Math.abs(a[i]));
-                difference = Math.max(difference, Math.abs(a[i] - b[i]));
+        for (float[] gradient : first.gradients()) {
+            for (float g : gradient) {
+                largest = Math.max(largest, Math.abs(g));
             }
         }
         assertThat(largest).as("the batch must produce a real gradient").isGreaterThan(1e-3);
-        assertThat(difference).as("split gradient against whole-batch gradient").isLessThan(1e-5 * largest);
-        assertThat(split.totals().loss()).isCloseTo(single.totals().loss(), offset(1e-5f));
-        assertThat(split.totals().digitRight()).isEqualTo(single.totals().digitRight());
-        assertThat(split.totals().sumRight()).isEqualTo(single.totals().sumRight());
+        assertThat(first.totals().loss()).isPositive();
+        assertThat(first.totals().digitRight()).isBetween(0L, (long) BATCH);
+        assertThat(first.totals().sumRight()).isBetween(0L, (long) BATCH);
 
-        for (int run = 0; run < 3; run++) {
-            Result again = gradients(batch, 2);
-            for (int p = 0; p < split.gradients().size(); p++) {
+        for (int run = 0; run < 2; run++) {
+            Result again = gradients(batch);
+            for (int p = 0; p < first.gradients().size(); p++) {
                 assertThat(again.gradients().get(p)).as("run %d, parameter %d", run, p)
-                        .containsExactly(split.gradients().get(p));
+                        .containsExactly(first.gradients().get(p));
             }
-            assertThat(again.totals()).isEqualTo(split.totals());
+            assertThat(again.totals()).isEqualTo(first.totals());
         }
     }
 
     @Test
-    void oddAndTinyBatchesAreSplitWithoutLosingRows() {
-        DualSamples.Batch batch = realBatch(3);
-        batch.resize(1);
-        Result single = gradients(batch, 1);
-        Result split = gradients(batch, 2);
-        assertThat(split.totals().loss()).isCloseTo(single.totals().loss(), offset(1e-5f));
-        float[] expected = single.gradients().get(0);
-        float[] actual = split.gradients().get(0);
-        for (int i = 0; i < expected.length; i++) {
-            assertThat(actual[i]).isCloseTo(expected[i], offset(1e-6f));
-        }
-    }
-
-    @Test
-    void stepWithWorkersUpdatesLikeTheCallingThreadWouldBitForBit() {
+    void aStepUpdatesTheWeightsAndLeavesNoGradientForTheNextBatch() {
         DualSamples.Batch batch = realBatch(BATCH);
-        List<float[]> onCaller;
-        List<float[]> onWorkers;
-        try (DualNetModel model = seededModel(); TrainingSteps steps = TrainingSteps.forModel(model, 2)) {
-            AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(model.packParameters(), 1e-4f);
-            for (int i = 0; i < 3; i++) {
-                steps.gradients(batch);
-                optimizer.update(1e-3f);
-            }
-            onCaller = values(model);
-        }
-        try (DualNetModel model = seededModel(); TrainingSteps steps = TrainingSteps.forModel(model, 2)) {
-            AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(model.packParameters(), 1e-4f);
-            for (int i = 0; i < 3; i++) {
-                steps.step(batch, optimizer, 1e-3f);
-            }
-            onWorkers = values(model);
-            assertThat(optimizer.step()).isEqualTo(3);
-        }
-        for (int p = 0; p < onCaller.size(); p++) {
-            assertThat(onWorkers.get(p)).as("parameter %d", p).containsExactly(onCaller.get(p));
-        }
-    }
-
-    /** Row 0 fails in the first worker's half, the last row in the second's. */
-    @ParameterizedTest(name = "bad row {0}")
-    @ValueSource(ints = {0, BATCH - 1})
-    @Timeout(120)
-    void aWorkersOwnFailureReachesTheCallerAndTheOtherWorkerDoesNotHang(int badRow) {
-        DualSamples.Batch batch = realBatch(BATCH);
-        long number = batch.numbers()[badRow];
-        batch.numbers()[badRow] = 12; // outside 0..9: the one-hot encoding of that half fails
-        try (DualNetModel model = seededModel(); TrainingSteps steps = TrainingSteps.forModel(model, 2)) {
+        try (DualNetModel model = seededModel()) {
+            TrainingSteps steps = new TrainingSteps(model);
             AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(model.packParameters(), 0f);
-            assertThatThrownBy(() -> steps.step(batch, optimizer, 1e-3f))
-                    .isNotInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("num_classes");
-            batch.numbers()[badRow] = number;
+            List<float[]> before = values(model);
+
+            steps.step(batch, optimizer, 1e-3f);
+
+            assertThat(optimizer.step()).isOne();
+            List<float[]> after = values(model);
+            boolean moved = false;
+            for (int p = 0; p < before.size(); p++) {
+                moved |= !Arrays.equals(before.get(p), after.get(p));
+            }
+            assertThat(moved).as("the step must change the weights").isTrue();
+            for (Parameter parameter : model.parameters().values()) {
+                try (NDArray gradient = parameter.getArray().getGradient()) {
+                    assertThat(gradient.toFloatArray()).as(parameter.getName()).containsOnly(0f);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aBatchTheNetworkRejectsFailsWithTheEnginesReasonAndTheNextStepStillRuns() {
+        DualSamples.Batch batch = realBatch(BATCH);
+        long number = batch.numbers()[BATCH - 1];
+        batch.numbers()[BATCH - 1] = 12; // outside 0..9: the one-hot encoding fails
+        try (DualNetModel model = seededModel()) {
+            TrainingSteps steps = new TrainingSteps(model);
+            AdamOptimizer optimizer = AdamOptimizer.withWeightDecay(model.packParameters(), 0f);
+            assertThatThrownBy(() -> steps.step(batch, optimizer, 1e-3f)).hasMessageContaining("num_classes");
+            batch.numbers()[BATCH - 1] = number;
+            // A failed step must have released the engine's gradient collector, or this one would refuse.
             assertThat(steps.step(batch, optimizer, 1e-3f).loss()).isPositive();
         }
     }
 
-    @Test
-    void networksWithBatchNormStayOnTheCallingThread() {
-        try (DualNetModel model = DualNetModel.create(Preset.DEFAULT, Device.cpu());
-                TrainingSteps steps = TrainingSteps.forModel(model, 2)) {
-            assertThat(model.hasBatchNorm()).isTrue();
-            assertThat(steps.workers()).isZero();
-        }
-    }
+    private record Result(TrainingSteps.StepTotals totals, List<float[]> gradients) {}
 
-    private record Result(int workers, TrainingSteps.StepTotals totals, List<float[]> gradients) {}
-
-    private static Result gradients(DualSamples.Batch batch, int threads) {
-        try (DualNetModel model = seededModel(); TrainingSteps steps = TrainingSteps.forModel(model, threads)) {
-            TrainingSteps.StepTotals totals = steps.gradients(batch);
+    private static Result gradients(DualSamples.Batch batch) {
+        try (DualNetModel model = seededModel()) {
+            TrainingSteps.StepTotals totals = new TrainingSteps(model).gradients(batch);
             List<float[]> gradients = new ArrayList<>();
             for (Parameter parameter : model.parameters().values()) {
                 try (NDArray gradient = parameter.getArray().getGradient()) {
                     gradients.add(gradient.toFloatArray());
                 }
             }
-            return new Result(steps.workers(), totals, gradients);
+            return new Result(totals, gradients);
         }
     }
 
