@@ -6,6 +6,7 @@ import dev.dualnet.trainer.testing.RealMnist;
 import dev.dualnet.trainer.testing.TrainerProcess;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -46,15 +47,19 @@ class ResumeTest {
         Checkpoint actual = Checkpoint.read(killed);
         assertThat(actual.state().epoch()).isEqualTo(4);
         assertThat(actual.state().step()).isEqualTo(expected.state().step());
-        assertThat(actual.parameters()).isEqualTo(expected.parameters());
-        assertThat(actual.optimizer()).isEqualTo(expected.optimizer());
+        // Epoch by epoch first, so that a failure names the first epoch where the runs part.
         for (int i = 0; i < 4; i++) {
             EpochMetrics e = expected.state().history().get(i);
             EpochMetrics a = actual.state().history().get(i);
-            assertThat(a.trainLoss()).isEqualTo(e.trainLoss());
-            assertThat(a.testLoss()).isEqualTo(e.testLoss());
-            assertThat(a.testBothAccuracy()).isEqualTo(e.testBothAccuracy());
+            String epoch = "epoch " + (i + 1) + " of the killed-and-resumed run against the uninterrupted one";
+            assertThat(a.trainLoss()).as("%s: training loss", epoch).isEqualTo(e.trainLoss());
+            assertThat(a.testLoss()).as("%s: test loss", epoch).isEqualTo(e.testLoss());
+            assertThat(a.testBothAccuracy()).as("%s: test accuracy", epoch).isEqualTo(e.testBothAccuracy());
         }
+        assertThat(Arrays.mismatch(actual.parameters(), expected.parameters()))
+                .as("first byte where the parameters differ (-1: none)").isEqualTo(-1);
+        assertThat(Arrays.mismatch(actual.optimizer(), expected.optimizer()))
+                .as("first byte where the optimizer states differ (-1: none)").isEqualTo(-1);
     }
 
     private static List<String> withRunDir(Path runDir, int threads) {
