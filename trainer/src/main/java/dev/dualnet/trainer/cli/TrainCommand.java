@@ -59,9 +59,8 @@ final class TrainCommand implements Callable<Integer> {
     long testSeed;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "CPU threads (default: available processors). On the CPU, a network without batch "
-                    + "norm splits each batch across two workers with N/2 threads each; otherwise the engine "
-                    + "uses N intra-op threads. Bit-identical resumes need the same value.")
+            description = "CPU threads the engine's kernels use (default: available processors). "
+                    + "Bit-identical resumes need the same value.")
     Integer threads;
 
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto",
