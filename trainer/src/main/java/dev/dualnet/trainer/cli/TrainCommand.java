@@ -59,8 +59,9 @@ final class TrainCommand implements Callable<Integer> {
     long testSeed;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "CPU threads the engine's kernels use (default: available processors). "
-                    + "Bit-identical resumes need the same value.")
+            description = "CPU threads the engine's kernels use (default: the preset's, 1 for seed, whose "
+                    + "kernels are too small to share out, all processors for default). Bit-identical "
+                    + "resumes need the same value.")
     Integer threads;
 
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto",
@@ -88,8 +89,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EngineSetup.configure(threads != null ? threads : Runtime.getRuntime().availableProcessors());
         TrainingConfig fresh = resume == null ? config() : null; // bad options fail before data loads
+        // A resumed run's thread count is only known from its checkpoint: set again below, before the
+        // engine loads.
+        EngineSetup.configure(fresh != null ? fresh.threads()
+                : threads != null ? threads : Runtime.getRuntime().availableProcessors());
         if (fresh != null) {
             // So does a GPU that is not there, before a first run fetches MNIST for nothing.
             Devices.resolve(fresh.device(), PyTorchEngine.get());
@@ -127,7 +131,7 @@ final class TrainCommand implements Callable<Integer> {
                 weightDecay,
                 seed,
                 testSeed,
-                threads != null ? threads : Runtime.getRuntime().availableProcessors(),
+                threads != null ? threads : defaults.threadsOn(Runtime.getRuntime().availableProcessors()),
                 device,
                 trainLimit,
                 testLimit);
