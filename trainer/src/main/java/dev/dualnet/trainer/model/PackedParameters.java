@@ -52,7 +52,7 @@ public final class PackedParameters {
             Parameter parameter = trainable.get(i).getValue();
             NDArray old = parameter.getArray();
             Shape shape = old.getShape();
-            NDIndex range = elements(offsets, i, i + 1);
+            NDIndex range = elements(offsets, i);
             try (NDArray flat = old.reshape(-1)) {
                 values.set(range, flat);
             }
@@ -99,47 +99,22 @@ public final class PackedParameters {
     }
 
     /**
-     * A new view of parameters [from, to) as one flat tensor, attached to the model's manager: keep it
-     * for repeated use rather than asking again.
+     * The packed tensor itself, 1-D: each parameter is a view of its range, so an in-place update of
+     * this tensor updates them all.
      */
-    public NDArray values(Range range) {
-        return values.get(elements(range));
-    }
-
-    /** The index of a range's elements in the packed tensor, or in any 1-D tensor laid out like it. */
-    public NDIndex elements(Range range) {
-        return elements(offsets, range.from(), range.to());
-    }
-
-    /** The index of the {@code index}th parameter's elements, like {@link #elements(Range)}. */
-    public NDIndex elements(int index) {
-        return elements(offsets, index, index + 1);
-    }
-
-    private static NDIndex elements(long[] offsets, int from, int to) {
-        return new NDIndex("{}:{}", offsets[from], offsets[to]);
-    }
-
-    /** All the parameters as one range. */
-    public Range all() {
-        return new Range(0, parameters.size());
+    public NDArray values() {
+        return values;
     }
 
     /**
-     * Parameters [from, to) in packing order.
-     *
-     * @param from first parameter index
-     * @param to one past the last
+     * The index of the {@code index}th parameter's elements in the packed tensor, or in any 1-D tensor
+     * laid out like it.
      */
-    public record Range(int from, int to) {
-        public Range {
-            if (from < 0 || to < from) {
-                throw new IllegalArgumentException("bad parameter range [" + from + ", " + to + ")");
-            }
-        }
+    public NDIndex elements(int index) {
+        return elements(offsets, index);
+    }
 
-        public boolean isEmpty() {
-            return from == to;
-        }
+    private static NDIndex elements(long[] offsets, int index) {
+        return new NDIndex("{}:{}", offsets[index], offsets[index + 1]);
     }
 }

@@ -30,8 +30,6 @@ public final class AdamOptimizer {
     private final float beta2;
     private final float epsilon;
     private final float weightDecay;
-    /** All the packed values as one tensor, the target of every update. */
-    private final NDArray values;
     private final NDArray mean;
     private final NDArray variance;
     private long step;
@@ -44,7 +42,6 @@ public final class AdamOptimizer {
         this.weightDecay = weightDecay;
         NDManager manager = parameters.parameter(0).getArray().getManager();
         Shape shape = new Shape(parameters.size());
-        this.values = parameters.values(parameters.all());
         this.mean = manager.zeros(shape, DataType.FLOAT32);
         this.variance = manager.zeros(shape, DataType.FLOAT32);
     }
@@ -83,6 +80,7 @@ public final class AdamOptimizer {
                 gradients.add(gradient.reshape(-1));
             }
             NDArray gradient = gradients.size() == 1 ? gradients.get(0) : NDArrays.concat(gradients);
+            NDArray values = parameters.values();
             values.getNDArrayInternal().adamUpdate(
                     new NDList(values, gradient, mean, variance),
                     new NDList(values),

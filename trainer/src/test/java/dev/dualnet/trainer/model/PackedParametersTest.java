@@ -48,9 +48,7 @@ class PackedParametersTest {
             // The forward pass before packing cached the old arrays; the model must use the packed ones.
             assertThat(model.forward(batch, false).get(1).toFloatArray()).containsExactly(before);
 
-            try (NDArray all = packed.values(packed.all())) {
-                all.addi(1f);
-            }
+            packed.values().addi(1f);
             for (int i = 0; i < packed.count(); i++) {
                 float[] now = packed.parameter(i).getArray().toFloatArray();
                 for (int k = 0; k < now.length; k++) {
