@@ -1,6 +1,5 @@
 package dev.dualnet.trainer.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -33,7 +32,7 @@ final class TrainingSteps {
      * @return the batch's mean loss and how many digits and sums the model got right
      */
     StepTotals gradients(Batch batch) {
-        try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector();
+        try (GradientCollector collector = model.manager().getEngine().newGradientCollector();
                 NDManager scope = model.manager().newSubManager()) {
             BatchTensors tensors = BatchTensors.of(batch, scope);
             NDList out = model.forward(tensors.inputs(), true);
