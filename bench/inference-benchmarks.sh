@@ -25,7 +25,8 @@ fi
 cp="$root/benchmarks/target/dualnet-benchmarks-0.1.0-SNAPSHOT.jar:$root/benchmarks/target/lib/*"
 java_opts=(-Djava.awt.headless=true -Dai.djl.offline=true "-DDJL_CACHE_DIR=${DJL_CACHE_DIR:-$HOME/.cache/dualnet/djl}"
   "-Ddualnet.bench.model=$model" "-Ddualnet.bench.checkpoint=$run")
-export OMP_WAIT_POLICY=PASSIVE
+# The same OpenMP wait settings as the dualnet commands get (a bounded spin unless the caller sets a policy).
+while IFS= read -r setting; do export "${setting?}"; done < <("$root/dualnet" --openmp-wait)
 # The same native allocator as the dualnet commands get (tcmalloc when installed).
 allocator=$("$root/dualnet" --native-allocator)
 if [ "${allocator%% *}" = tcmalloc ] && [[ ":${LD_PRELOAD:-}:" != *":${allocator#tcmalloc }:"* ]]; then

@@ -186,6 +186,9 @@ public final class TrainingRun {
         env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         env.put("availableProcessors", Runtime.getRuntime().availableProcessors());
         env.put("nativeAllocator", allocator.label());
+        // How libtorch's OpenMP threads wait between kernels: a speed setting, recorded with the rest.
+        env.put("ompWaitPolicy", System.getenv("OMP_WAIT_POLICY"));
+        env.put("gompSpinCount", System.getenv("GOMP_SPINCOUNT"));
         return env;
     }
 }

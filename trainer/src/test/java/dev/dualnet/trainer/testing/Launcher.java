@@ -32,6 +32,8 @@ public final class Launcher {
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             builder.environment().remove("DUALNET_MALLOC");
             builder.environment().remove("DUALNET_BUILD");
+            builder.environment().remove("OMP_WAIT_POLICY");
+            builder.environment().remove("GOMP_SPINCOUNT");
             builder.environment().putAll(environment);
             Process process = builder.start();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
@@ -44,6 +46,26 @@ public final class Launcher {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
         }
+    }
+
+    /**
+     * The OpenMP wait settings the launcher gives the commands it starts when the caller sets none
+     * ({@code --openmp-wait}), as environment variables.
+     */
+    public static Map<String, String> openmpWait() throws IOException, InterruptedException {
+        Result result = run(Map.of(), "--openmp-wait");
+        if (result.exitCode() != 0) {
+            throw new AssertionError("dualnet --openmp-wait failed: " + result);
+        }
+        Map<String, String> variables = new java.util.LinkedHashMap<>();
+        result.stdout().lines().forEach(line -> {
+            int equals = line.indexOf('=');
+            if (equals < 1) {
+                throw new AssertionError("dualnet --openmp-wait printed '" + line + "', expected NAME=VALUE lines");
+            }
+            variables.put(line.substring(0, equals), line.substring(equals + 1));
+        });
+        return variables;
     }
 
     /** The library the launcher preloads into the commands it starts, if any ({@code --native-allocator}). */

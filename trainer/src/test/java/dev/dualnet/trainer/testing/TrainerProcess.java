@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the trainer CLI in a child JVM, as the launcher does (with the native allocator the launcher
- * preloads), so tests can kill it like a user's machine would (SIGKILL) and watch its log as it goes.
+ * preloads and its OpenMP wait settings), so tests can kill it like a user's machine would (SIGKILL)
+ * and watch its log as it goes.
  */
 public final class TrainerProcess implements AutoCloseable {
     private final Process process;
@@ -45,12 +46,14 @@ public final class TrainerProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        builder.environment().remove("OMP_WAIT_POLICY");
+        builder.environment().remove("GOMP_SPINCOUNT");
         try {
+            builder.environment().putAll(Launcher.openmpWait());
             Launcher.preloadedAllocator().ifPresent(library -> builder.environment().put("LD_PRELOAD", library));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while asking the launcher for its allocator", e);
+            throw new IOException("interrupted while asking the launcher for its settings", e);
         }
         return new TrainerProcess(builder.start());
     }

@@ -45,9 +45,12 @@ class NativeAllocatorTest {
         assertThat(system.stdout()).isEqualTo("system");
     }
 
-    /** CI installs tcmalloc (Debian's libtcmalloc-minimal4, see .ci/run), so the launcher's default path runs here. */
+    /**
+     * CI installs tcmalloc (Debian's libtcmalloc-minimal4, see .ci/run), so the launcher's default path
+     * runs here; the OpenMP wait settings the launcher gives are recorded alongside.
+     */
     @Test
-    void trainingRunsOnTheTcmallocTheLauncherPreloadsAndRecordsIt() throws Exception {
+    void trainingRunsOnTheTcmallocTheLauncherPreloadsAndRecordsItWithTheOpenMpWait() throws Exception {
         assertThat(Launcher.preloadedAllocator())
                 .as("the launcher finds no libtcmalloc_minimal.so.4; install libtcmalloc-minimal4 (.ci/run does)")
                 .hasValueSatisfying(library -> assertThat(Path.of(library)).isRegularFile());
@@ -60,5 +63,8 @@ class NativeAllocatorTest {
         }
         JsonNode recorded = Json.mapper().readTree(run.resolve("run.json").toFile());
         assertThat(recorded.at("/environment/nativeAllocator").asText()).isEqualTo("tcmalloc");
+        assertThat(recorded.at("/environment/gompSpinCount").asText())
+                .isEqualTo(Launcher.openmpWait().get("GOMP_SPINCOUNT"));
+        assertThat(recorded.at("/environment/ompWaitPolicy").isNull()).as("no wait policy set").isTrue();
     }
 }
