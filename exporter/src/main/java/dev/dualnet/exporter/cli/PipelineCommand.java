@@ -55,7 +55,7 @@ final class PipelineCommand implements Callable<Integer> {
             description = "Seed of the test pairing (default: ${DEFAULT-VALUE}).")
     long testSeed;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Training threads (default: the preset's, see train --help).")
+    @Option(names = "--threads", paramLabel = "N", description = "Training threads (default: available processors).")
     Integer threads;
 
     @Option(names = "--train-limit", defaultValue = "0", paramLabel = "N",
@@ -85,8 +85,7 @@ final class PipelineCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Preset chosen = Preset.fromId(preset);
-        int trainThreads = threads != null ? threads
-                : chosen.defaults().threadsOn(Runtime.getRuntime().availableProcessors());
+        int trainThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         EngineSetup.configure(trainThreads);
         TrainingConfig config = TrainingConfig.forPreset(chosen, epochs, seed, testSeed, trainThreads, trainLimit);
         Path run = runDir != null ? runDir : Path.of("runs", "pipeline-" + chosen.id());

@@ -59,9 +59,8 @@ final class TrainCommand implements Callable<Integer> {
     long testSeed;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "CPU threads the engine's kernels use (default: the preset's, 1 for seed, whose "
-                    + "kernels are too small to share out, all processors for default). Bit-identical "
-                    + "resumes need the same value.")
+            description = "CPU threads the engine's kernels use (default: available processors). "
+                    + "Bit-identical resumes need the same value.")
     Integer threads;
 
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto",
@@ -131,7 +130,7 @@ final class TrainCommand implements Callable<Integer> {
                 weightDecay,
                 seed,
                 testSeed,
-                threads != null ? threads : defaults.threadsOn(Runtime.getRuntime().availableProcessors()),
+                threads != null ? threads : Runtime.getRuntime().availableProcessors(),
                 device,
                 trainLimit,
                 testLimit);

@@ -28,7 +28,7 @@ public enum Preset {
      * which makes a training step about 5% faster (BENCHMARKS.md). The exporter writes the
      * reference's order back for inference.
      */
-    SEED(new TrainingDefaults(10, 64, 1e-3f, "constant", 1)) {
+    SEED(new TrainingDefaults(10, 64, 1e-3f, "constant")) {
         @Override
         public DualNetBlock build() {
             SequentialBlock image = new SequentialBlock()
@@ -60,7 +60,7 @@ public enum Preset {
      * convolutions with batch norm, a one-cycle schedule, and a sum head that reads digit x number
      * pairs, so addition is a learned lookup table and the sum is right whenever the digit is.
      */
-    DEFAULT(new TrainingDefaults(8, 128, 3e-3f, "onecycle", TrainingDefaults.ALL_PROCESSORS)) {
+    DEFAULT(new TrainingDefaults(8, 128, 3e-3f, "onecycle")) {
         @Override
         public DualNetBlock build() {
             SequentialBlock image = new SequentialBlock()
@@ -126,22 +126,8 @@ public enum Preset {
         return EnumIds.parse(Preset.class, id, "preset");
     }
 
-    /**
-     * Training settings a preset was tuned with.
-     *
-     * @param threads intra-op threads worth giving the engine, or {@link #ALL_PROCESSORS}. The seed
-     *     network's kernels are too small to share out: on two cores it trains as fast on one thread
-     *     as on two (paired runs, BENCHMARKS.md) and leaves the other core free.
-     */
-    public record TrainingDefaults(int epochs, int batchSize, float learningRate, String schedule, int threads) {
-        /** {@code threads} value meaning every processor the JVM sees. */
-        public static final int ALL_PROCESSORS = 0;
-
-        /** The intra-op threads to train with on a machine with {@code processors} processors. */
-        public int threadsOn(int processors) {
-            return threads == ALL_PROCESSORS ? processors : Math.min(threads, processors);
-        }
-    }
+    /** Training settings a preset was tuned with. */
+    public record TrainingDefaults(int epochs, int batchSize, float learningRate, String schedule) {}
 
     private static Block conv(int filters, int kernel, int padding) {
         return Conv2d.builder()

@@ -83,14 +83,6 @@ class PresetTest {
         assertThatThrownBy(() -> Preset.fromId("big")).hasMessage("unknown preset 'big', expected one of: seed, default");
     }
 
-    @Test
-    void theSeedNetworkTrainsOnOneThreadAndTheDefaultOnEveryProcessor() {
-        assertThat(Preset.SEED.defaults().threadsOn(2)).isOne();
-        assertThat(Preset.SEED.defaults().threadsOn(1)).isOne();
-        assertThat(Preset.DEFAULT.defaults().threadsOn(2)).isEqualTo(2);
-        assertThat(Preset.DEFAULT.defaults().threadsOn(16)).isEqualTo(16);
-    }
-
     private static List<String> describe(Block block) {
         List<String> names = new ArrayList<>();
         for (Block child : ((SequentialBlock) block).getChildren().values()) {
