@@ -8,15 +8,27 @@ import dev.dualnet.exporter.graph.Value;
 import java.util.ArrayList;
 import java.util.List;
 
-/** DJL {@link Conv2d} to ONNX {@code Conv} (NCHW, symmetric padding, optional bias). */
-final class Conv2dConverter implements BlockConverter<Conv2d> {
-    @Override
-    public Class<Conv2d> blockType() {
-        return Conv2d.class;
+/**
+ * DJL {@link Conv2d} to ONNX {@code Conv} (NCHW, symmetric padding, optional bias), for {@code Conv2d}
+ * itself and for subclasses that only change how training computes it, such as the trainer's
+ * {@link dev.dualnet.trainer.model.InputConv2d}.
+ *
+ * @param <C> the convolution class converted
+ */
+final class Conv2dConverter<C extends Conv2d> implements BlockConverter<C> {
+    private final Class<C> blockType;
+
+    Conv2dConverter(Class<C> blockType) {
+        this.blockType = blockType;
     }
 
     @Override
-    public List<Value> convert(Conv2d block, String path, List<Value> inputs, ExportContext context) {
+    public Class<C> blockType() {
+        return blockType;
+    }
+
+    @Override
+    public List<Value> convert(C block, String path, List<Value> inputs, ExportContext context) {
         Value x = inputs.get(0);
         Shape kernel = block.getKernelShape();
         Shape stride = block.getStride();

@@ -1,7 +1,9 @@
 package dev.dualnet.exporter.convert;
 
 import ai.djl.nn.Block;
+import ai.djl.nn.convolutional.Conv2d;
 import dev.dualnet.exporter.graph.Value;
+import dev.dualnet.trainer.model.InputConv2d;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +17,8 @@ public final class ConverterRegistry {
     public static ConverterRegistry standard() {
         return new ConverterRegistry()
                 .register(new SequentialConverter())
-                .register(new Conv2dConverter())
+                .register(new Conv2dConverter<>(Conv2d.class))
+                .register(new Conv2dConverter<>(InputConv2d.class))
                 .register(new LinearConverter())
                 .register(new BatchNormConverter())
                 .register(new DropoutConverter())

@@ -2,6 +2,7 @@ package dev.dualnet.trainer.model;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -15,6 +16,9 @@ import dev.dualnet.trainer.util.PyTorchEngine;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * A {@link DualNetBlock} with its parameters, living in its own native memory scope on one device.
@@ -24,6 +28,7 @@ public final class DualNetModel implements AutoCloseable {
     private final Preset preset;
     private final NDManager manager;
     private final DualNetBlock block;
+    private final List<InputConv2d> inputConvolutions;
     /** Replaced whenever the parameters' arrays are: it keeps the arrays it handed out. */
     private ParameterStore parameterStore;
     private PackedParameters packed;
@@ -32,6 +37,8 @@ public final class DualNetModel implements AutoCloseable {
         this.preset = preset;
         this.manager = manager;
         this.block = block;
+        this.inputConvolutions = new ArrayList<>();
+        collectInputConvolutions(block, inputConvolutions);
         this.parameterStore = new ParameterStore(manager, false);
     }
 
@@ -116,6 +123,31 @@ public final class DualNetModel implements AutoCloseable {
      */
     public NDList forward(NDList inputs, boolean training) {
         return block.forward(parameterStore, inputs, training);
+    }
+
+    /**
+     * After the backward pass of a loss from a training {@link #forward}: the scalar whose gradient is
+     * the part of the parameters' gradient the network's {@link InputConv2d} blocks computed themselves,
+     * to be passed to the same gradient collector's {@code backward}; empty when none did.
+     */
+    public Optional<NDArray> deferredGradientTerm() {
+        NDArray total = null;
+        for (InputConv2d convolution : inputConvolutions) {
+            Optional<NDArray> term = convolution.deferredGradientTerm();
+            if (term.isPresent()) {
+                total = total == null ? term.get() : total.add(term.get());
+            }
+        }
+        return Optional.ofNullable(total);
+    }
+
+    private static void collectInputConvolutions(Block block, List<InputConv2d> found) {
+        if (block instanceof InputConv2d convolution) {
+            found.add(convolution);
+        }
+        for (Block child : block.getChildren().values()) {
+            collectInputConvolutions(child, found);
+        }
     }
 
     /**

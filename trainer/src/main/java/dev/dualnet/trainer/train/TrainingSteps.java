@@ -38,6 +38,7 @@ final class TrainingSteps {
             NDList out = model.forward(tensors.inputs(), true);
             NDArray loss = DualLoss.of(out.get(0), out.get(1), tensors.digits(), tensors.sums());
             collector.backward(loss);
+            model.deferredGradientTerm().ifPresent(collector::backward);
             Hits hits = Hits.of(out, batch);
             return new StepTotals(loss.getFloat(), hits.digit(), hits.sum());
         }
