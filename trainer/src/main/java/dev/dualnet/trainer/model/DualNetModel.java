@@ -115,7 +115,8 @@ public final class DualNetModel implements AutoCloseable {
     }
 
     /**
-     * Runs the network.
+     * Runs the network. After a training forward, the backward pass of its loss must be followed by
+     * that of {@link #deferredGradientTerm()}, or the first convolution gets no gradient.
      *
      * @param inputs image float32 [N,1,28,28] and number int64 [N]
      * @param training true to use batch statistics and record the graph for gradients
