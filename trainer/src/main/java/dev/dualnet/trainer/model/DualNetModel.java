@@ -18,7 +18,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A {@link DualNetBlock} with its parameters, living in its own native memory scope on one device.
@@ -116,7 +115,8 @@ public final class DualNetModel implements AutoCloseable {
 
     /**
      * Runs the network. After a training forward, the backward pass of its loss must be followed by
-     * that of {@link #deferredGradientTerm()}, or the first convolution gets no gradient.
+     * adding {@link #deferredGradients()} to the parameters' gradients, or the first convolution gets
+     * no gradient.
      *
      * @param inputs image float32 [N,1,28,28] and number int64 [N]
      * @param training true to use batch statistics and record the graph for gradients
@@ -127,19 +127,16 @@ public final class DualNetModel implements AutoCloseable {
     }
 
     /**
-     * After the backward pass of a loss from a training {@link #forward}: the scalar whose gradient is
-     * the part of the parameters' gradient the network's {@link InputConv2d} blocks computed themselves,
-     * to be passed to the same gradient collector's {@code backward}; empty when none did.
+     * After the backward pass of a loss from a training {@link #forward}: the parts of the parameters'
+     * gradient that the network's {@link InputConv2d} blocks computed themselves, to be added to the
+     * parameters' accumulated gradients; empty when none did.
      */
-    public Optional<NDArray> deferredGradientTerm() {
-        NDArray total = null;
+    public List<ParameterGradient> deferredGradients() {
+        List<ParameterGradient> gradients = new ArrayList<>();
         for (InputConv2d convolution : inputConvolutions) {
-            Optional<NDArray> term = convolution.deferredGradientTerm();
-            if (term.isPresent()) {
-                total = total == null ? term.get() : total.add(term.get());
-            }
+            gradients.addAll(convolution.deferredGradients());
         }
-        return Optional.ofNullable(total);
+        return gradients;
     }
 
     private static void collectInputConvolutions(Block block, List<InputConv2d> found) {

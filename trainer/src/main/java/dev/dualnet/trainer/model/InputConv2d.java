@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import java.util.Optional;
+import java.util.List;
 
 /**
  * A {@link Conv2d} on the network's input, whose weight gradient the block computes itself in training
@@ -20,11 +20,11 @@ import java.util.Optional;
  * channels and the output's gradients as the filters, which oneDNN runs about twice as fast.
  *
  * <p>How: in training the block computes its output outside the autograd graph and marks the output as
- * needing a gradient, so the backward pass of the loss stops there. {@link #deferredGradientTerm()} then
- * turns the output's gradient into a scalar whose gradient with respect to the weight and the bias is
- * exactly their gradient, and a second backward pass with the same collector adds it to theirs. The
- * arithmetic is the same as autograd's up to float rounding. Inference, GPU devices, an input that needs
- * a gradient, and strided, dilated or grouped convolutions take the ordinary path.
+ * needing a gradient, so the backward pass of the loss stops there. {@link #deferredGradients()} then
+ * turns the output's gradient into the weight's and the bias's, which the trainer adds to their
+ * accumulated gradients. The arithmetic is the same as autograd's up to float rounding. Inference, GPU
+ * devices, an input that needs a gradient, and strided, dilated or grouped convolutions take the
+ * ordinary path.
  */
 public final class InputConv2d extends Conv2d {
     /** The arrays of the last training forward whose gradient is still to be computed. */
@@ -83,16 +83,15 @@ public final class InputConv2d extends Conv2d {
     }
 
     /**
-     * After the backward pass of a loss computed from the last training forward: a scalar whose gradient
-     * with respect to this block's weight and bias is their gradient in that loss, to be passed to the
-     * same collector's {@code backward}. Empty when the last forward took the ordinary path; either way
-     * the pending arrays are released.
+     * After the backward pass of a loss computed from the last training forward: the weight's and the
+     * bias's gradient in that loss, to be added to their accumulated gradients. Empty when the last
+     * forward took the ordinary path; either way the pending arrays are released.
      */
-    public Optional<NDArray> deferredGradientTerm() {
+    public List<ParameterGradient> deferredGradients() {
         Deferred pending = deferred;
         deferred = null;
         if (pending == null) {
-            return Optional.empty();
+            return List.of();
         }
         NDArray outputGradient = pending.output().getGradient();
         // dW[c,k,i,j] = sum over n,y,x of g[n,c,y,x] * x[n,k,y+i,x+j]: a convolution of the inputs with
@@ -103,8 +102,9 @@ public final class InputConv2d extends Conv2d {
                 .singletonOrThrow()
                 .transpose(1, 0, 2, 3);
         NDArray biasGradient = outputGradient.sum(new int[] {0, 2, 3});
-        // The step's arrays come first so that every result lands in the step's scope, not the model's.
-        return Optional.of(weightGradient.mul(pending.weight()).sum().add(biasGradient.mul(pending.bias()).sum()));
+        return List.of(
+                new ParameterGradient(pending.weight(), weightGradient),
+                new ParameterGradient(pending.bias(), biasGradient));
     }
 
     private record Deferred(NDArray input, NDArray output, NDArray weight, NDArray bias) {}

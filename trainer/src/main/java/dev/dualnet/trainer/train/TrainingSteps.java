@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import dev.dualnet.trainer.data.DualSamples.Batch;
 import dev.dualnet.trainer.model.DualNetModel;
+import dev.dualnet.trainer.model.ParameterGradient;
 
 /**
  * Runs the two halves of a training step, the gradients of one batch's loss and the optimizer update,
@@ -38,7 +39,9 @@ final class TrainingSteps {
             NDList out = model.forward(tensors.inputs(), true);
             NDArray loss = DualLoss.of(out.get(0), out.get(1), tensors.digits(), tensors.sums());
             collector.backward(loss);
-            model.deferredGradientTerm().ifPresent(collector::backward);
+            for (ParameterGradient owed : model.deferredGradients()) {
+                EngineAutograd.addToGradient(owed.parameter(), owed.gradient(), collector);
+            }
             Hits hits = Hits.of(out, batch);
             return new StepTotals(loss.getFloat(), hits.digit(), hits.sum());
         }

@@ -48,6 +48,26 @@ class TrainingStepsTest {
     }
 
     @Test
+    void aSecondBatchBeforeTheUpdateAddsItsGradientToEveryParameterIncludingTheFirstConvolution() {
+        DualSamples.Batch batch = realBatch(BATCH);
+        try (DualNetModel model = seededModel()) {
+            TrainingSteps steps = new TrainingSteps(model);
+            steps.gradients(batch);
+            List<float[]> once = gradientsOf(model);
+            steps.gradients(batch);
+            List<float[]> twice = gradientsOf(model);
+            List<String> names = model.parameters().keys();
+            for (int p = 0; p < once.size(); p++) {
+                float[] doubled = once.get(p).clone();
+                for (int i = 0; i < doubled.length; i++) {
+                    doubled[i] *= 2;
+                }
+                assertThat(twice.get(p)).as(names.get(p)).containsExactly(doubled);
+            }
+        }
+    }
+
+    @Test
     void aStepUpdatesTheWeightsAndLeavesNoGradientForTheNextBatch() {
         DualSamples.Batch batch = realBatch(BATCH);
         try (DualNetModel model = seededModel()) {
@@ -92,14 +112,18 @@ class TrainingStepsTest {
     private static Result gradients(DualSamples.Batch batch) {
         try (DualNetModel model = seededModel()) {
             TrainingSteps.StepTotals totals = new TrainingSteps(model).gradients(batch);
-            List<float[]> gradients = new ArrayList<>();
-            for (Parameter parameter : model.parameters().values()) {
-                try (NDArray gradient = parameter.getArray().getGradient()) {
-                    gradients.add(gradient.toFloatArray());
-                }
-            }
-            return new Result(totals, gradients);
+            return new Result(totals, gradientsOf(model));
         }
+    }
+
+    private static List<float[]> gradientsOf(DualNetModel model) {
+        List<float[]> gradients = new ArrayList<>();
+        for (Parameter parameter : model.parameters().values()) {
+            try (NDArray gradient = parameter.getArray().getGradient()) {
+                gradients.add(gradient.toFloatArray());
+            }
+        }
+        return gradients;
     }
 
     private static List<float[]> values(DualNetModel model) {
