@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dualnet.trainer.testing.RealMnist;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class DualSamplesTest {
@@ -44,6 +46,24 @@ class DualSamplesTest {
         }
         assertThat(max).isEqualTo(1f);
         assertThat(batch.pixels()[0]).isEqualTo((RealMnist.data().test().images().pixels()[0] & 0xFF) / 255f);
+    }
+
+    @Test
+    void everyPixelIsItsByteDividedBy255() {
+        DualSamples.Plan plan = samples.trainingPlan(4);
+        DualSamples.Batch batch = new DualSamples.Batch(200, 784);
+        samples.fill(plan, 37, batch);
+        byte[] bytes = RealMnist.data().test().images().pixels();
+        Set<Integer> seen = new HashSet<>();
+        for (int b = 0; b < batch.size(); b++) {
+            int source = plan.order()[37 + b] * 784;
+            for (int p = 0; p < 784; p++) {
+                int value = bytes[source + p] & 0xFF;
+                seen.add(value);
+                assertThat(batch.pixels()[b * 784 + p]).as("image %d pixel %d", b, p).isEqualTo(value / 255f);
+            }
+        }
+        assertThat(seen).as("byte values covered").hasSizeGreaterThan(250);
     }
 
     @Test
