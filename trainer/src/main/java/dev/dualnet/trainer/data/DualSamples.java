@@ -13,8 +13,6 @@ import java.util.SplittableRandom;
  */
 public final class DualSamples {
     public static final int MAX_NUMBER = 9;
-    /** Pixel byte v scaled to [0, 1] (v / 255, the same float), looked up rather than divided per pixel. */
-    private static final float[] PIXEL_VALUES = pixelValues();
 
     private final MnistSplit split;
 
@@ -60,14 +58,6 @@ public final class DualSamples {
         return new Plan(order, numbers(new SplittableRandom(testSeed)));
     }
 
-    private static float[] pixelValues() {
-        float[] values = new float[256];
-        for (int v = 0; v < values.length; v++) {
-            values[v] = v / 255f;
-        }
-        return values;
-    }
-
     private byte[] numbers(SplittableRandom random) {
         byte[] numbers = new byte[size()];
         for (int i = 0; i < numbers.length; i++) {
@@ -89,7 +79,7 @@ public final class DualSamples {
             int src = sample * pixelsPerImage;
             int dst = b * pixelsPerImage;
             for (int p = 0; p < pixelsPerImage; p++) {
-                out[dst + p] = PIXEL_VALUES[pixels[src + p] & 0xFF];
+                out[dst + p] = (pixels[src + p] & 0xFF) / 255f;
             }
             int digit = split.labels().get(sample);
             int number = plan.numbers()[sample];
@@ -134,11 +124,6 @@ public final class DualSamples {
 
         public int size() {
             return size;
-        }
-
-        /** The most rows the batch holds. */
-        public int capacity() {
-            return numbers.length;
         }
 
         public int pixelsPerImage() {
