@@ -85,7 +85,7 @@ final class PipelineCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Preset chosen = Preset.fromId(preset);
-        int trainThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        int trainThreads = EngineSetup.threads(threads);
         EngineSetup.configure(trainThreads);
         TrainingConfig config = TrainingConfig.forPreset(chosen, epochs, seed, testSeed, trainThreads, trainLimit);
         Path run = runDir != null ? runDir : Path.of("runs", "pipeline-" + chosen.id());

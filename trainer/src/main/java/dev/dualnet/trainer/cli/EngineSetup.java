@@ -7,6 +7,11 @@ package dev.dualnet.trainer.cli;
 public final class EngineSetup {
     private EngineSetup() {}
 
+    /** The intra-op threads to train with: {@code requested} when given, else every processor. */
+    public static int threads(Integer requested) {
+        return requested != null ? requested : Runtime.getRuntime().availableProcessors();
+    }
+
     /**
      * Pins the engine to {@code threads} intra-op threads and one inter-op thread, and keeps DJL
      * from downloading anything: the natives come from the jars on the class path.

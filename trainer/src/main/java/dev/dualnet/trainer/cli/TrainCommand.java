@@ -91,8 +91,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingConfig fresh = resume == null ? config() : null; // bad options fail before data loads
         // A resumed run's thread count is only known from its checkpoint: set again below, before the
         // engine loads.
-        EngineSetup.configure(fresh != null ? fresh.threads()
-                : threads != null ? threads : Runtime.getRuntime().availableProcessors());
+        EngineSetup.configure(fresh != null ? fresh.threads() : EngineSetup.threads(threads));
         if (fresh != null) {
             // So does a GPU that is not there, before a first run fetches MNIST for nothing.
             Devices.resolve(fresh.device(), PyTorchEngine.get());
@@ -130,7 +129,7 @@ final class TrainCommand implements Callable<Integer> {
                 weightDecay,
                 seed,
                 testSeed,
-                threads != null ? threads : Runtime.getRuntime().availableProcessors(),
+                EngineSetup.threads(threads),
                 device,
                 trainLimit,
                 testLimit);
