@@ -24,6 +24,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Exports a training checkpoint as a model-repository entry: {@code DIR/1/model.onnx}, its parity
@@ -75,7 +77,8 @@ public final class ModelExport {
             metadata.put("producer", OnnxExporter.PRODUCER + " " + OnnxExporter.PRODUCER_VERSION);
             metadata.put("preset", config.preset());
             metadata.put("training_metrics", json.writeValueAsString(last(state)));
-            metadata.put("data_checksums", json.writeValueAsString(state.dataChecksums()));
+            Map<String, String> dataChecksums = byFileName(state.dataChecksums());
+            metadata.put("data_checksums", json.writeValueAsString(dataChecksums));
             metadata.put("config_sha256", Sha256.of(configJson));
             metadata.put("config", new String(configJson, java.nio.charset.StandardCharsets.UTF_8));
             GraphOptimizer.Result optimized = optimizer.optimize(exporter.export(model.block(), name, metadata));
@@ -90,14 +93,14 @@ public final class ModelExport {
                                     + ai.djl.engine.Engine.getEngine("PyTorch").getVersion(),
                             "data", "the first " + samples.size() + " MNIST test images",
                             "testSeed", config.testSeed(),
-                            "dataChecksums", state.dataChecksums(),
+                            "dataChecksums", dataChecksums,
                             "checkpoint", relative(checkpoint)));
             Path modelFile = versionDir.resolve(MODEL_FILE);
             AtomicFiles.write(modelFile, out -> out.write(bytes));
             AtomicFiles.writeString(entry.resolve(CONFIG_FILE), TritonConfig.dualnet(name, maxBatchSize, 100));
             String modelSha = Sha256.of(bytes);
             ModelCard card = new ModelCard(name, VERSION, config.preset(), model.parameterCount(), last(state),
-                    state.history(), config, metadata.get("config_sha256"), state.dataChecksums(),
+                    state.history(), config, metadata.get("config_sha256"), dataChecksums,
                     relative(checkpoint), command,
                     Map.of("file", VERSION + "/" + MODEL_FILE, "opset", OnnxExporter.OPSET,
                             "irVersion", OnnxExporter.IR_VERSION, "sha256", modelSha,
@@ -116,6 +119,24 @@ public final class ModelExport {
         Path absolute = path.toAbsolutePath().normalize();
         Path cwd = Path.of("").toAbsolutePath();
         return absolute.startsWith(cwd) ? cwd.relativize(absolute).toString() : absolute.toString();
+    }
+
+    /**
+     * The data checksums keyed by file name rather than by the absolute path they were read from, so
+     * that a shipped model does not carry the training machine's directories; files whose names clash
+     * keep their path ({@link #relative}).
+     */
+    static Map<String, String> byFileName(Map<String, String> checksumsByPath) {
+        Map<String, Long> nameCounts = checksumsByPath.keySet().stream()
+                .collect(Collectors.groupingBy(ModelExport::fileName, Collectors.counting()));
+        Map<String, String> byName = new TreeMap<>();
+        checksumsByPath.forEach((path, sha) ->
+                byName.put(nameCounts.get(fileName(path)) == 1 ? fileName(path) : relative(Path.of(path)), sha));
+        return byName;
+    }
+
+    private static String fileName(String path) {
+        return Path.of(path).getFileName().toString();
     }
 
     private static EpochMetrics last(CheckpointState state) {

@@ -2,6 +2,7 @@ package dev.dualnet.exporter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dualnet.exporter.onnx.proto.Onnx;
 import dev.dualnet.exporter.parity.ParityChecks;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -62,6 +64,13 @@ class ExportTest {
         assertThat(card.get("preset").asText()).isEqualTo(preset.id());
         assertThat(card.get("finalMetrics").get("testDigitAccuracy").asDouble()).isGreaterThan(0.5);
         assertThat(card.get("onnx").get("sha256").asText()).isEqualTo(result.modelSha256());
+        Map<String, String> byPath = Checkpoint.read(run).state().dataChecksums();
+        Map<String, String> shipped = Json.mapper().convertValue(card.get("dataChecksums"),
+                new TypeReference<Map<String, String>>() { });
+        assertThat(shipped).hasSize(4).containsOnlyKeys(byPath.keySet().stream()
+                .map(path -> Path.of(path).getFileName().toString()).toList());
+        assertThat(shipped.values()).containsExactlyInAnyOrderElementsOf(byPath.values());
+        assertThat(metadata.get("data_checksums")).doesNotContain("/");
 
         ParityReport engine = ParityChecks.engineVsRuntime(run, entry, TinyRuns::data, 1000, 1e-5, 1e-5,
                 RuntimeOptions.defaults());
@@ -74,5 +83,17 @@ class ExportTest {
         assertThat(bundle.passed()).as(bundle.toString()).isTrue();
         assertThat(bundle.samples()).isEqualTo(128);
         assertThat(Checkpoint.read(run).state().config().preset()).isEqualTo(preset.id());
+    }
+
+    @Test
+    void dataChecksumsAreKeyedByFileNameUnlessTwoFilesShareOne() {
+        Map<String, String> byName = ModelExport.byFileName(Map.of(
+                "/home/a/mnist/train-images-idx3-ubyte", "1",
+                "/data/own/train/labels.idx", "2",
+                "/data/own/test/labels.idx", "3"));
+
+        assertThat(byName).containsOnlyKeys("train-images-idx3-ubyte", "/data/own/train/labels.idx",
+                "/data/own/test/labels.idx");
+        assertThat(byName).containsEntry("train-images-idx3-ubyte", "1").containsEntry("/data/own/test/labels.idx", "3");
     }
 }
