@@ -130,8 +130,10 @@ public final class ModelExport {
         Map<String, Long> nameCounts = checksumsByPath.keySet().stream()
                 .collect(Collectors.groupingBy(ModelExport::fileName, Collectors.counting()));
         Map<String, String> byName = new TreeMap<>();
-        checksumsByPath.forEach((path, sha) ->
-                byName.put(nameCounts.get(fileName(path)) == 1 ? fileName(path) : relative(Path.of(path)), sha));
+        checksumsByPath.forEach((path, sha) -> {
+            String name = fileName(path);
+            byName.put(nameCounts.get(name) == 1 ? name : relative(Path.of(path)), sha);
+        });
         return byName;
     }
 
