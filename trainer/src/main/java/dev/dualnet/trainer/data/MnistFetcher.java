@@ -1,15 +1,18 @@
 package dev.dualnet.trainer.data;
 
 import java.nio.file.Path;
+import java.util.Set;
 
-/** Puts the four verified official MNIST files into a directory that does not exist yet. */
+/** Puts verified official MNIST files into a directory, which may already hold other files. */
 @FunctionalInterface
 public interface MnistFetcher {
     /**
-     * Fetches the files into {@code target}, creating it only once all four are complete and
-     * verified, so that an interrupted fetch leaves nothing behind.
+     * Fetches the {@code wanted} files into {@code dir}, creating the directory if needed. Each
+     * file appears there only complete and verified (a rename from a staging area inside
+     * {@code dir}), files already in {@code dir} are left alone, and a failed fetch leaves no
+     * staging files behind, nor {@code dir} itself when the fetch created it.
      *
      * @throws dev.dualnet.trainer.util.UserException when fetching or verification fails
      */
-    void fetchInto(Path target);
+    void fetchInto(Path dir, Set<MnistFile> wanted);
 }

