@@ -10,6 +10,7 @@ import dev.dualnet.trainer.cli.DataOptions;
 import dev.dualnet.trainer.cli.EngineSetup;
 import dev.dualnet.trainer.data.MnistData;
 import dev.dualnet.trainer.model.Preset;
+import dev.dualnet.trainer.train.Checkpoint;
 import dev.dualnet.trainer.train.EpochMetrics;
 import dev.dualnet.trainer.train.TrainingConfig;
 import dev.dualnet.trainer.train.TrainingRun;
@@ -91,7 +92,7 @@ final class PipelineCommand implements Callable<Integer> {
         Path run = runDir != null ? runDir : Path.of("runs", "pipeline-" + chosen.id());
         List<String[]> timings = new ArrayList<>();
 
-        if (Files.exists(run.resolve("checkpoint.zip"))) {
+        if (Checkpoint.existsIn(run)) {
             throw new IllegalArgumentException(run + " already holds a run; pass another --run-dir or remove it");
         }
 

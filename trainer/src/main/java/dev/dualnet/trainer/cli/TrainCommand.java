@@ -8,6 +8,7 @@ import dev.dualnet.trainer.train.EpochMetrics;
 import dev.dualnet.trainer.train.TrainingConfig;
 import dev.dualnet.trainer.train.TrainingRun;
 import dev.dualnet.trainer.util.PyTorchEngine;
+import dev.dualnet.trainer.util.UserException;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -92,7 +93,12 @@ final class TrainCommand implements Callable<Integer> {
         // A resumed run's thread count is only known from its checkpoint: set again below, before the
         // engine loads.
         EngineSetup.configure(fresh != null ? fresh.threads() : EngineSetup.threads(threads));
+        Path freshDir = fresh != null ? (runDir != null ? runDir : defaultRunDir()) : null;
         if (fresh != null) {
+            if (Checkpoint.existsIn(freshDir)) {
+                throw new UserException(freshDir + " already holds a run (" + Checkpoint.FILE_NAME
+                        + "); continue it with --resume " + freshDir + ", or pass another --run-dir");
+            }
             // So does a GPU that is not there, before a first run fetches MNIST for nothing.
             Devices.resolve(fresh.device(), PyTorchEngine.get());
         } else {
@@ -108,7 +114,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             EngineSetup.configure(run.config().threads());
         } else {
-            run = TrainingRun.fresh(fresh, mnist, runDir != null ? runDir : defaultRunDir());
+            run = TrainingRun.fresh(fresh, mnist, freshDir);
         }
         List<EpochMetrics> history = run.run();
         EpochMetrics last = history.get(history.size() - 1);

@@ -64,6 +64,11 @@ public record Checkpoint(CheckpointState state, byte[] parameters, byte[] optimi
         });
     }
 
+    /** Whether {@code runDir} already holds a run's checkpoint, which a fresh run there would replace. */
+    public static boolean existsIn(Path runDir) {
+        return Files.exists(runDir.resolve(FILE_NAME));
+    }
+
     /**
      * The checkpoint file of a run directory, or the file itself.
      *

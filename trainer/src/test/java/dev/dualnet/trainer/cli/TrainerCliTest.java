@@ -6,6 +6,7 @@ import dev.dualnet.trainer.testing.IdxFiles;
 import dev.dualnet.trainer.testing.TrainerProcess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -86,6 +87,19 @@ class TrainerCliTest {
         assertThat(run("train", "--resume", dir.resolve("no-run").toString(), "--data-dir", cache.toString(), "--npm",
                 dir.resolve("nonexistent").toString())).isEqualTo(2);
         assertThat(err.toString()).startsWith("error: " + dir.resolve("no-run") + ": no checkpoint there");
+        assertThat(cache).doesNotExist();
+    }
+
+    @Test
+    void aFreshRunRefusesARunDirectoryThatHoldsARun() throws Exception {
+        Path run = Files.createDirectory(dir.resolve("run"));
+        Path checkpoint = Files.write(run.resolve("checkpoint.zip"), new byte[] {7, 7, 7});
+        Path cache = dir.resolve("cache");
+        assertThat(run("train", "--run-dir", run.toString(), "--data-dir", cache.toString(), "--npm",
+                dir.resolve("nonexistent").toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("error: " + run + " already holds a run (checkpoint.zip); "
+                + "continue it with --resume " + run + ", or pass another --run-dir");
+        assertThat(checkpoint).hasBinaryContent(new byte[] {7, 7, 7});
         assertThat(cache).doesNotExist();
     }
 
