@@ -38,6 +38,16 @@ class ServeCommandTest {
     }
 
     @Test
+    void aMissingRepositoryAndAFileInsteadOfOneAreToldApart() throws Exception {
+        Path missing = dir.resolve("nowhere");
+        assertThat(serve(missing, "--port", "0").strip())
+                .isEqualTo("error: " + missing + ": model repository directory not found");
+        Path file = Files.writeString(dir.resolve("models.txt"), "x");
+        assertThat(serve(file, "--port", "0").strip()).isEqualTo("error: " + file
+                + ": not a directory; expected a model repository (NAME/VERSION/model.onnx)");
+    }
+
+    @Test
     void aTakenPortOrUnknownHostSaysWhichItWas() throws Exception {
         Path repo = TestServer.repository(dir);
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -42,8 +42,11 @@ public final class ModelStore implements AutoCloseable {
      * @throws IOException if the repository directory cannot be listed
      */
     public static ModelStore load(Path repository, Settings settings, IntConsumer batchSizes) throws IOException {
-        if (!Files.isDirectory(repository)) {
+        if (!Files.exists(repository)) {
             throw new IOException(repository + ": model repository directory not found");
+        }
+        if (!Files.isDirectory(repository)) {
+            throw new IOException(repository + ": not a directory; expected a model repository (NAME/VERSION/model.onnx)");
         }
         Map<String, ServedModel> models = new LinkedHashMap<>();
         for (ModelRepository.Entry entry : ModelRepository.entries(repository)) {
