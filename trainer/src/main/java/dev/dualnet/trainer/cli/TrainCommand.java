@@ -1,6 +1,5 @@
 package dev.dualnet.trainer.cli;
 
-import dev.dualnet.trainer.data.MnistData;
 import dev.dualnet.trainer.model.Preset;
 import dev.dualnet.trainer.train.Checkpoint;
 import dev.dualnet.trainer.train.Devices;
@@ -9,15 +8,20 @@ import dev.dualnet.trainer.train.TrainingConfig;
 import dev.dualnet.trainer.train.TrainingRun;
 import dev.dualnet.trainer.util.PyTorchEngine;
 import dev.dualnet.trainer.util.UserException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 /** {@code dualnet train}: fits a preset on MNIST pairs and writes a run directory. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
@@ -81,41 +85,20 @@ final class TrainCommand implements Callable<Integer> {
     Path runDir;
 
     @Option(names = "--resume", paramLabel = "DIR",
-            description = "Continue the run in DIR from its last checkpoint, with its saved settings.")
+            description = "Continue the run in DIR (or DIR/checkpoint.zip) from its last checkpoint, with its "
+                    + "saved settings; training options given with it may only repeat them.")
     Path resume;
 
     @Mixin
     DataOptions data;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        TrainingConfig fresh = resume == null ? config() : null; // bad options fail before data loads
-        // A resumed run's thread count is only known from its checkpoint: set again below, before the
-        // engine loads.
-        EngineSetup.configure(fresh != null ? fresh.threads() : EngineSetup.threads(threads));
-        Path freshDir = fresh != null ? (runDir != null ? runDir : defaultRunDir()) : null;
-        if (fresh != null) {
-            if (Checkpoint.existsIn(freshDir)) {
-                throw new UserException(freshDir + " already holds a run (" + Checkpoint.FILE_NAME
-                        + "); continue it with --resume " + freshDir + ", or pass another --run-dir");
-            }
-            // So does a GPU that is not there, before a first run fetches MNIST for nothing.
-            Devices.resolve(fresh.device(), PyTorchEngine.get());
-        } else {
-            Checkpoint.locate(resume);
-        }
-        MnistData mnist = data.source().load();
-        TrainingRun run;
-        if (resume != null) {
-            run = TrainingRun.resume(resume, mnist);
-            if (threads != null && threads != run.config().threads()) {
-                throw new IllegalArgumentException("--threads " + threads + " differs from the run's "
-                        + run.config().threads() + "; a resumed run keeps its thread count");
-            }
-            EngineSetup.configure(run.config().threads());
-        } else {
-            run = TrainingRun.fresh(fresh, mnist, freshDir);
-        }
+        // Bad options, a run directory in use and a missing GPU all fail before MNIST loads.
+        TrainingRun run = resume != null ? resumedRun() : freshRun();
         List<EpochMetrics> history = run.run();
         EpochMetrics last = history.get(history.size() - 1);
         System.out.printf(Locale.ROOT, "Run directory: %s%nTest accuracy after epoch %d: digit %.2f%%, sum %.2f%%, "
@@ -123,6 +106,77 @@ final class TrainCommand implements Callable<Integer> {
                 100 * last.testDigitAccuracy(), 100 * last.testSumAccuracy(), 100 * last.testBothAccuracy());
         return 0;
     }
+
+    private TrainingRun freshRun() {
+        TrainingConfig fresh = config();
+        Path dir = runDir != null ? runDir : defaultRunDir();
+        if (Checkpoint.existsIn(dir)) {
+            throw new UserException(dir + " already holds a run (" + Checkpoint.FILE_NAME
+                    + "); continue it with --resume " + dir + ", or pass another --run-dir");
+        }
+        EngineSetup.configure(fresh.threads());
+        Devices.resolve(fresh.device(), PyTorchEngine.get());
+        return TrainingRun.fresh(fresh, data.source().load(), dir);
+    }
+
+    private TrainingRun resumedRun() {
+        Path dir = resumeDir();
+        TrainingConfig saved = Checkpoint.read(dir).state().config();
+        rejectChangedSettings(dir, saved);
+        EngineSetup.configure(saved.threads());
+        return TrainingRun.resume(dir, data.source().load());
+    }
+
+    /** The run directory to continue: {@code --resume} itself, or the directory of the checkpoint it names. */
+    private Path resumeDir() {
+        if (!Files.isRegularFile(resume)) {
+            return resume;
+        }
+        Path parent = resume.toAbsolutePath().getParent();
+        if (!resume.getFileName().toString().equals(Checkpoint.FILE_NAME)) {
+            throw new UserException("--resume " + resume + ": expected a run directory (or its " + Checkpoint.FILE_NAME
+                    + "), where the resumed run goes on writing; this is another file");
+        }
+        return parent;
+    }
+
+    /**
+     * A resumed run goes on with the settings saved in its checkpoint, so that it ends bit for bit
+     * where the uninterrupted run would; an option given with {@code --resume} may only repeat them.
+     */
+    private void rejectChangedSettings(Path dir, TrainingConfig saved) {
+        ParseResult given = spec.commandLine().getParseResult();
+        List<Setting> settings = List.of(
+                new Setting("--preset", preset, saved.preset()),
+                new Setting("--epochs", epochs, saved.epochs()),
+                new Setting("--batch-size", batchSize, saved.batchSize()),
+                new Setting("--lr", learningRate, saved.learningRate()),
+                new Setting("--schedule", schedule, saved.schedule()),
+                new Setting("--weight-decay", weightDecay, saved.weightDecay()),
+                new Setting("--seed", seed, saved.seed()),
+                new Setting("--test-seed", testSeed, saved.testSeed()),
+                new Setting("--threads", threads, saved.threads()),
+                new Setting("--device", device, saved.device()),
+                new Setting("--train-limit", trainLimit, saved.trainLimit()),
+                new Setting("--test-limit", testLimit, saved.testLimit()));
+        List<String> changed = new ArrayList<>();
+        for (Setting setting : settings) {
+            if (given.hasMatchedOption(setting.option()) && !setting.given().equals(setting.saved())) {
+                changed.add(setting.option() + " " + setting.given() + " (the run has " + setting.saved() + ")");
+            }
+        }
+        if (runDir != null && !runDir.toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize())) {
+            changed.add("--run-dir " + runDir + " (the run is in " + dir + ")");
+        }
+        if (!changed.isEmpty()) {
+            throw new UserException("--resume " + resume + " goes on with the settings saved in the run, but "
+                    + String.join(", ", changed) + " differ" + (changed.size() == 1 ? "s" : "")
+                    + (changed.size() == 1 ? "; drop it" : "; drop them") + ", or train a new run with another --run-dir");
+        }
+    }
+
+    /** An option given on the command line against the value a resumed run saved for it. */
+    private record Setting(String option, Object given, Object saved) {}
 
     private TrainingConfig config() {
         Preset.TrainingDefaults defaults = Preset.fromId(preset).defaults();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dualnet.trainer.testing.IdxFiles;
 import dev.dualnet.trainer.testing.TrainerProcess;
+import dev.dualnet.trainer.train.Checkpoint;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -101,6 +102,34 @@ class TrainerCliTest {
                 + "continue it with --resume " + run + ", or pass another --run-dir");
         assertThat(checkpoint).hasBinaryContent(new byte[] {7, 7, 7});
         assertThat(cache).doesNotExist();
+    }
+
+    @Test
+    void aResumeKeepsTheRunsSettingsAndRefusesOthers() throws Exception {
+        Path runDir = dir.resolve("run");
+        assertThat(run("train", "--preset", "seed", "--epochs", "1", "--train-limit", "128", "--test-limit", "64",
+                "--threads", "1", "--run-dir", runDir.toString())).as(err.toString()).isZero();
+        Path checkpoint = runDir.resolve("checkpoint.zip");
+        byte[] trained = Files.readAllBytes(checkpoint);
+
+        assertThat(run("train", "--resume", runDir.toString(), "--epochs", "3", "--lr", "0.1", "--preset", "seed"))
+                .isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("error: --resume " + runDir + " goes on with the settings saved "
+                + "in the run, but --epochs 3 (the run has 1), --lr 0.1 (the run has 0.001) differ; drop them, or "
+                + "train a new run with another --run-dir");
+        assertThat(checkpoint).hasBinaryContent(trained);
+
+        Path copy = Files.copy(checkpoint, dir.resolve("best.zip"));
+        err.getBuffer().setLength(0);
+        assertThat(run("train", "--resume", copy.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("error: --resume " + copy + ": expected a run directory (or "
+                + "its checkpoint.zip), where the resumed run goes on writing; this is another file");
+
+        // Its own checkpoint file names the run too, and repeating a saved setting is no change.
+        err.getBuffer().setLength(0);
+        assertThat(run("train", "--resume", checkpoint.toString(), "--epochs", "1", "--threads", "1"))
+                .as(err.toString()).isZero();
+        assertThat(Checkpoint.read(runDir).state().epoch()).isEqualTo(1);
     }
 
     @Test
