@@ -4,6 +4,7 @@ import dev.dualnet.exporter.ModelExport;
 import dev.dualnet.exporter.optimize.GraphOptimizer;
 import dev.dualnet.trainer.cli.DataOptions;
 import dev.dualnet.trainer.train.Checkpoint;
+import dev.dualnet.trainer.util.OutputDirectory;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -58,6 +59,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--bundle-size must be at least 1, got " + bundleSize);
         }
         Checkpoint.locate(checkpoint); // a wrong path fails before MNIST loads
+        OutputDirectory.requireCreatable(out, "--out");
         ModelExport export = new ModelExport(literal ? GraphOptimizer.none() : GraphOptimizer.standard());
         ModelExport.Result result = export.export(checkpoint, out, maxBatchSize, data.source().load(), bundleSize,
                 "dualnet " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));

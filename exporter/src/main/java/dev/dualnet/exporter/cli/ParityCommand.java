@@ -6,6 +6,7 @@ import dev.dualnet.exporter.parity.ReportWriter;
 import dev.dualnet.runtime.RuntimeOptions;
 import dev.dualnet.runtime.parity.OutputComparison;
 import dev.dualnet.trainer.cli.DataOptions;
+import dev.dualnet.trainer.util.OutputDirectory;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -65,6 +66,7 @@ final class ParityCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("tolerances must be >= 0, got " + tolerance);
             }
         }
+        OutputDirectory.requireCreatable(reportDir, "--report-dir");
         ParityReport report = checkpoint != null
                 ? ParityChecks.engineVsRuntime(checkpoint, model, () -> data.source().load(), limit,
                         atol != null ? atol : 1e-5, rtol != null ? rtol : 1e-5, options)

@@ -14,6 +14,7 @@ import dev.dualnet.trainer.train.Checkpoint;
 import dev.dualnet.trainer.train.EpochMetrics;
 import dev.dualnet.trainer.train.TrainingConfig;
 import dev.dualnet.trainer.train.TrainingRun;
+import dev.dualnet.trainer.util.OutputDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -95,6 +96,9 @@ final class PipelineCommand implements Callable<Integer> {
         if (Checkpoint.existsIn(run)) {
             throw new IllegalArgumentException(run + " already holds a run; pass another --run-dir or remove it");
         }
+        OutputDirectory.requireCreatable(run, "--run-dir");
+        OutputDirectory.requireCreatable(out, "--out");
+        OutputDirectory.requireCreatable(reportDir, "--report-dir");
 
         long t0 = System.nanoTime();
         MnistData mnist = data.source().load();

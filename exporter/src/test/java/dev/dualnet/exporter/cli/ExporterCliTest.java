@@ -56,6 +56,27 @@ class ExporterCliTest {
     }
 
     @Test
+    void anOutputPathThroughAFileFailsBeforeAnyWork() throws Exception {
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Files.writeString(run.resolve("checkpoint.zip"), "only located, never read");
+        Path file = Files.writeString(dir.resolve("notes.txt"), "mine");
+        Path out = file.resolve("m");
+        assertThat(run("export", "--checkpoint", run.toString(), "--out", out.toString(),
+                "--data-dir", dir.resolve("cache").toString(), "--npm", dir.resolve("no-npm").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("error: --out " + out + ": " + file + " is a file, expected a directory");
+
+        err.getBuffer().setLength(0);
+        assertThat(run("pipeline", "--run-dir", dir.resolve("run2").toString(), "--report-dir", file.toString(),
+                "--data-dir", dir.resolve("cache").toString(), "--npm", dir.resolve("no-npm").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("error: --report-dir " + file + ": is a file, expected a directory");
+        assertThat(file).hasContent("mine");
+        assertThat(dir.resolve("cache")).as("MNIST is not fetched for work that cannot be written").doesNotExist();
+        assertThat(dir.resolve("run2")).doesNotExist();
+    }
+
+    @Test
     void engineParityWithAMissingCheckpointFailsBeforeMnistIsFetched() {
         assertThat(run("parity", "--model", dir.resolve("m").toString(), "--checkpoint", dir.resolve("no-run").toString(),
                 "--data-dir", dir.resolve("cache").toString(), "--npm", dir.resolve("no-npm").toString())).isEqualTo(2);

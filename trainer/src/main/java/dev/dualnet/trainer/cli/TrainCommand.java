@@ -7,6 +7,7 @@ import dev.dualnet.trainer.train.EpochMetrics;
 import dev.dualnet.trainer.train.TrainingConfig;
 import dev.dualnet.trainer.train.TrainingRun;
 import dev.dualnet.trainer.util.PyTorchEngine;
+import dev.dualnet.trainer.util.OutputDirectory;
 import dev.dualnet.trainer.util.UserException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,6 +115,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new UserException(dir + " already holds a run (" + Checkpoint.FILE_NAME
                     + "); continue it with --resume " + dir + ", or pass another --run-dir");
         }
+        OutputDirectory.requireCreatable(dir, "--run-dir");
         EngineSetup.configure(fresh.threads());
         Devices.resolve(fresh.device(), PyTorchEngine.get());
         return TrainingRun.fresh(fresh, data.source().load(), dir);

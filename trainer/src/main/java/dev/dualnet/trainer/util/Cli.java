@@ -1,13 +1,22 @@
 package dev.dualnet.trainer.util;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
  * Command-line conventions shared by every dualnet command: user mistakes end as one "error:"
- * line and exit code {@value #EXIT_BAD_INPUT}, never a stack trace; other failures exit
+ * line and exit code {@value #EXIT_BAD_INPUT}, never a stack trace; files that cannot be read or
+ * written end as one line and exit {@value #EXIT_FAILURE}; other failures exit
  * {@value #EXIT_FAILURE} and are logged in full.
  */
 public final class Cli {
@@ -33,8 +42,30 @@ public final class Cli {
             LOG.debug("user error", e);
             return EXIT_BAD_INPUT;
         }
+        IOException io = e instanceof IOException direct ? direct
+                : e instanceof UncheckedIOException wrapped ? wrapped.getCause() : null;
+        if (io != null) {
+            // Files the command could not read or write: the reason is the message, not the stack.
+            err.println("error: " + describe(io));
+            LOG.debug("I/O failure", e);
+            return EXIT_FAILURE;
+        }
         err.println("error: " + e);
         LOG.error("unexpected failure", e);
         return EXIT_FAILURE;
+    }
+
+    /** One line naming the file and what went wrong; the JDK's own messages name only the path for some. */
+    static String describe(IOException e) {
+        if (e instanceof FileSystemException fs && fs.getReason() == null) {
+            String what = e instanceof NoSuchFileException ? "no such file or directory"
+                    : e instanceof AccessDeniedException ? "permission denied"
+                    : e instanceof FileAlreadyExistsException ? "already exists"
+                    : e instanceof NotDirectoryException ? "not a directory"
+                    : e instanceof DirectoryNotEmptyException ? "directory not empty"
+                    : e.getClass().getSimpleName();
+            return fs.getFile() + (fs.getOtherFile() != null ? " -> " + fs.getOtherFile() : "") + ": " + what;
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 }
