@@ -60,10 +60,10 @@ final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port must be 0..65535, got " + port);
         }
-        if (maxBatchSize < 1 || batchDelayMicros < 0 || threads < 4 || intraOpThreads < 0) {
-            throw new IllegalArgumentException("--max-batch-size must be >= 1, --batch-delay-us >= 0, --threads >= 4, "
-                    + "--intra-op-threads >= 0");
-        }
+        requireAtLeast("--max-batch-size", maxBatchSize, 1);
+        requireAtLeast("--batch-delay-us", batchDelayMicros, 0);
+        requireAtLeast("--threads", threads, 4);
+        requireAtLeast("--intra-op-threads", intraOpThreads, 0);
         RuntimeOptions.Device dev = RuntimeOptions.Device.parse(device);
         DualnetServer.Settings settings = new DualnetServer.Settings(host, port, modelDir,
                 new ModelStore.Settings(new RuntimeOptions(dev, 0, intraOpThreads, RuntimeOptions.Optimization.ALL),
@@ -107,6 +107,12 @@ final class ServeCommand implements Callable<Integer> {
             return value;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--body-limit '" + text + "' is not a size like 512KB or 8MB");
+        }
+    }
+
+    private static void requireAtLeast(String option, long value, long least) {
+        if (value < least) {
+            throw new IllegalArgumentException(option + " must be at least " + least + ", got " + value);
         }
     }
 }

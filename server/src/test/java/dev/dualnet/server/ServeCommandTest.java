@@ -48,6 +48,16 @@ class ServeCommandTest {
     }
 
     @Test
+    void aNumberOutOfRangeNamesItsOptionAndValue() throws Exception {
+        Path repo = TestServer.repository(dir);
+        assertThat(serve(repo, "--batch-delay-us", "-1").strip()).isEqualTo("error: --batch-delay-us must be at least 0, got -1");
+        assertThat(serve(repo, "--max-batch-size", "0").strip()).isEqualTo("error: --max-batch-size must be at least 1, got 0");
+        assertThat(serve(repo, "--threads", "3").strip()).isEqualTo("error: --threads must be at least 4, got 3");
+        assertThat(serve(repo, "--intra-op-threads", "-2").strip())
+                .isEqualTo("error: --intra-op-threads must be at least 0, got -2");
+    }
+
+    @Test
     void aTakenPortOrUnknownHostSaysWhichItWas() throws Exception {
         Path repo = TestServer.repository(dir);
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
