@@ -66,6 +66,16 @@ final class ParityCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("tolerances must be >= 0, got " + tolerance);
             }
         }
+        if (checkpoint != null && bundle != null) {
+            throw new IllegalArgumentException("--checkpoint and --bundle are two different references to compare "
+                    + "with; give one of them");
+        }
+        if (limit < 0) {
+            throw new IllegalArgumentException("--limit must be at least 0 (0: all test pairs), got " + limit);
+        }
+        if (checkpoint == null && limit != 0) {
+            throw new IllegalArgumentException("--limit applies with --checkpoint; a parity bundle is compared whole");
+        }
         OutputDirectory.requireCreatable(reportDir, "--report-dir");
         ParityReport report = checkpoint != null
                 ? ParityChecks.engineVsRuntime(checkpoint, model, () -> data.source().load(), limit,

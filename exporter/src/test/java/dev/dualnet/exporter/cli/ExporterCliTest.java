@@ -101,4 +101,19 @@ class ExporterCliTest {
         assertThat(run("parity")).isEqualTo(2);
         assertThat(err.toString()).contains("Missing required option: '--model=PATH'");
     }
+
+    @Test
+    void parityOptionsThatWouldBeIgnoredAreRefused() {
+        String model = dir.resolve("m").toString();
+        assertThat(run("parity", "--model", model, "--checkpoint", "run", "--bundle", "b")).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("error: --checkpoint and --bundle are two different references "
+                + "to compare with; give one of them");
+        err.getBuffer().setLength(0);
+        assertThat(run("parity", "--model", model, "--limit", "100")).isEqualTo(2);
+        assertThat(err.toString().strip())
+                .isEqualTo("error: --limit applies with --checkpoint; a parity bundle is compared whole");
+        err.getBuffer().setLength(0);
+        assertThat(run("parity", "--model", model, "--checkpoint", "run", "--limit", "-1")).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("error: --limit must be at least 0 (0: all test pairs), got -1");
+    }
 }
