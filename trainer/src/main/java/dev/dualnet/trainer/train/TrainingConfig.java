@@ -41,7 +41,8 @@ public record TrainingConfig(
         require(learningRate > 0 && Float.isFinite(learningRate), "learning rate must be positive, got " + learningRate);
         require(weightDecay >= 0 && Float.isFinite(weightDecay), "weight decay must be >= 0, got " + weightDecay);
         require(threads >= 1, "threads must be at least 1, got " + threads);
-        require(trainLimit >= 0 && testLimit >= 0, "sample limits must be >= 0");
+        require(trainLimit >= 0, "train limit must be >= 0 (0: all samples), got " + trainLimit);
+        require(testLimit >= 0, "test limit must be >= 0 (0: all samples), got " + testLimit);
         require(device.equals("auto") || device.equals("cpu") || device.matches("gpu(:\\d+)?"),
                 "device must be auto, cpu, gpu or gpu:N, got '" + device + "'");
     }
