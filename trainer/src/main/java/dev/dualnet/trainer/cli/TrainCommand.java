@@ -172,8 +172,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (!changed.isEmpty()) {
             throw new UserException("--resume " + resume + " goes on with the settings saved in the run, but "
-                    + String.join(", ", changed) + " differ" + (changed.size() == 1 ? "s" : "")
-                    + (changed.size() == 1 ? "; drop it" : "; drop them") + ", or train a new run with another --run-dir");
+                    + String.join(", ", changed) + (changed.size() == 1 ? " differs; drop it" : " differ; drop them")
+                    + ", or train a new run with another --run-dir");
         }
     }
 
