@@ -67,11 +67,13 @@ public final class MnistSource {
      * @throws UserException when a file is missing, corrupt, fails its checksum, or the splits disagree
      */
     public MnistData load() {
-        Map<MnistFile, Path> files = userFiles.isEmpty() ? officialFiles() : userFiles;
+        boolean official = userFiles.isEmpty();
+        Map<MnistFile, Path> files = official ? officialFiles() : userFiles;
         Map<String, String> checksums = new LinkedHashMap<>();
         for (MnistFile file : MnistFile.values()) {
             Path path = files.get(file);
-            checksums.put(path.toAbsolutePath().toString(), checksum(path));
+            // officialFiles() has just hashed the cached files and found the official digests.
+            checksums.put(path.toAbsolutePath().toString(), official ? file.sha256() : checksum(path));
         }
         MnistSplit train = split(files.get(MnistFile.TRAIN_IMAGES), files.get(MnistFile.TRAIN_LABELS));
         MnistSplit test = split(files.get(MnistFile.TEST_IMAGES), files.get(MnistFile.TEST_LABELS));
