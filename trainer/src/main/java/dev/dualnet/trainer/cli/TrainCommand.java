@@ -123,10 +123,11 @@ final class TrainCommand implements Callable<Integer> {
 
     private TrainingRun resumedRun() {
         Path dir = resumeDir();
-        TrainingConfig saved = Checkpoint.read(dir).state().config();
+        Checkpoint checkpoint = Checkpoint.read(dir);
+        TrainingConfig saved = checkpoint.state().config();
         rejectChangedSettings(dir, saved);
         EngineSetup.configure(saved.threads());
-        return TrainingRun.resume(dir, data.source().load());
+        return TrainingRun.resume(dir, checkpoint, data.source().load());
     }
 
     /** The run directory to continue: {@code --resume} itself, or the directory of the checkpoint it names. */

@@ -48,12 +48,12 @@ public final class TrainingRun {
     }
 
     /**
-     * Continues the run in {@code runDir} from its last checkpoint, with the configuration saved there.
+     * Continues the run in {@code runDir} from {@code checkpoint}, its last one (see
+     * {@link Checkpoint#read}), with the configuration saved there.
      *
-     * @throws UserException if there is no checkpoint, or the data differs from the run's
+     * @throws UserException if the data differs from the run's
      */
-    public static TrainingRun resume(Path runDir, MnistData data) {
-        Checkpoint checkpoint = Checkpoint.read(runDir);
+    public static TrainingRun resume(Path runDir, Checkpoint checkpoint, MnistData data) {
         Map<String, String> saved = checkpoint.state().dataChecksums();
         if (!Set.copyOf(saved.values()).equals(Set.copyOf(data.checksums().values()))) {
             throw new UserException(runDir + ": the run was trained on data with checksums " + saved.values()
