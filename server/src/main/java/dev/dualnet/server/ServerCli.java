@@ -20,7 +20,7 @@ public final class ServerCli {
         System.exit(commandLine().execute(args));
     }
 
-    /** Bad options or files end as one "error:" line and exit 2; nothing else is expected to escape. */
+    /** Bad options or files end as an "error:" line and exit 2; nothing else is expected to escape. */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new ServerCli());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -32,6 +32,14 @@ public final class ServerCli {
             err.println("error: " + e);
             LOG.error("unexpected failure", e);
             return 1;
+        });
+        // A mistyped option gets its reason and picocli's suggestions, not the whole usage text.
+        cli.setParameterExceptionHandler((e, args) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("error: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+            err.println("Run '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for its options.");
+            return 2;
         });
         return cli;
     }

@@ -58,6 +58,14 @@ class ServeCommandTest {
     }
 
     @Test
+    void aMistypedOptionGetsItsReasonAndASuggestionNotTheWholeUsage() throws Exception {
+        assertThat(serve(TestServer.repository(dir), "--model-repository", "models").strip().lines()).containsExactly(
+                "error: Unknown options: '--model-repository', 'models'",
+                "Possible solutions: --model-dir",
+                "Run 'dualnet serve --help' for its options.");
+    }
+
+    @Test
     void aTakenPortOrUnknownHostSaysWhichItWas() throws Exception {
         Path repo = TestServer.repository(dir);
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

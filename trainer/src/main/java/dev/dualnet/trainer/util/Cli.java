@@ -33,7 +33,21 @@ public final class Cli {
     public static CommandLine commandLine(Object command) {
         CommandLine cli = new CommandLine(command);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, commandLine.getErr()));
+        cli.setParameterExceptionHandler(Cli::reportBadOption);
         return cli;
+    }
+
+    /**
+     * A mistyped option or value: the reason, picocli's suggestions when it has any, and where the
+     * options are listed, instead of the whole usage text after the reason.
+     */
+    public static int reportBadOption(CommandLine.ParameterException e, String[] args) {
+        CommandLine failed = e.getCommandLine();
+        PrintWriter err = failed.getErr();
+        err.println("error: " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Run '" + failed.getCommandSpec().qualifiedName() + " --help' for its options.");
+        return EXIT_BAD_INPUT;
     }
 
     private static int report(Exception e, PrintWriter err) {

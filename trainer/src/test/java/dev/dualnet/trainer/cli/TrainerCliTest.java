@@ -135,6 +135,8 @@ class TrainerCliTest {
     @Test
     void invalidOptionValueIsRejected() {
         assertThat(run("train", "--epochs", "zero")).isEqualTo(2);
-        assertThat(err.toString()).contains("--epochs");
+        assertThat(err.toString().strip().lines()).containsExactly(
+                "error: Invalid value for option '--epochs': 'zero' is not an int",
+                "Run 'dualnet train --help' for its options.");
     }
 }
