@@ -5,7 +5,12 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.Iterator;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Turns an ordinary picture of a digit (PNG or JPEG, any size, any colours) into the 784 pixels the
@@ -18,9 +23,15 @@ import javax.imageio.ImageIO;
  *   <li>placed in a 28x28 field with its centre of mass at the centre.</li>
  * </ol>
  * A 28x28 picture on a dark background is taken as already in MNIST form and only converted.
+ * Pictures over {@value #MAX_MEGAPIXELS} megapixels are refused; sides over 1,024 pixels are decoded
+ * subsampled, so no picture takes more than a few megabytes to decode.
  */
 public final class MnistImages {
     public static final int SIDE = 28;
+    /** Pictures larger than this are refused (a 12-megapixel phone photo is well inside). */
+    public static final int MAX_MEGAPIXELS = 50;
+    /** Longest side decoded in full; larger pictures are decoded subsampled to about this size. */
+    static final int MAX_DECODED_SIDE = 1024;
     private static final int BOX = 20;
     private static final float INK = 0.1f;
 
@@ -29,19 +40,54 @@ public final class MnistImages {
     /**
      * Decodes and preprocesses image bytes.
      *
-     * @throws InvalidInputException if the bytes are not a PNG or JPEG image, or the image has no ink
+     * @throws InvalidInputException if the bytes are not a PNG or JPEG image, the image is over
+     *     {@value #MAX_MEGAPIXELS} megapixels, or it has no ink
      */
     public static float[] fromImageBytes(byte[] bytes) {
-        BufferedImage image;
-        try {
-            image = ImageIO.read(new ByteArrayInputStream(bytes));
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new InvalidInputException("image is not a PNG or JPEG (no decoder recognised the bytes)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                return fromImage(reader.read(0, boundedRead(reader)));
+            } finally {
+                reader.dispose();
+            }
+        } catch (InvalidInputException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new InvalidInputException("image is not a readable PNG or JPEG: " + e.getMessage());
         }
-        if (image == null) {
-            throw new InvalidInputException("image is not a PNG or JPEG (no decoder recognised the bytes)");
+    }
+
+    /**
+     * Read settings that keep the decoded picture small whatever its size: a few hundred kilobytes
+     * of PNG can declare 20,000 x 20,000 pixels, which decoded whole would exhaust the heap. Pictures
+     * beyond {@value #MAX_MEGAPIXELS} megapixels are refused from their header alone; larger sides
+     * than {@value #MAX_DECODED_SIDE} are decoded subsampled, which costs no accuracy, since the
+     * digit ends up 20 pixels tall.
+     */
+    private static ImageReadParam boundedRead(ImageReader reader) throws IOException {
+        int width = reader.getWidth(0);
+        int height = reader.getHeight(0);
+        if ((long) width * height > MAX_MEGAPIXELS * 1_000_000L) {
+            throw new InvalidInputException("image is " + width + " x " + height + " pixels, expected at most "
+                    + MAX_MEGAPIXELS + " megapixels");
         }
-        return fromImage(image);
+        ImageReadParam param = reader.getDefaultReadParam();
+        int step = subsampling(width, height);
+        if (step > 1) {
+            param.setSourceSubsampling(step, step, 0, 0);
+        }
+        return param;
+    }
+
+    /** Every how many pixels a picture is decoded, so that neither side exceeds {@value #MAX_DECODED_SIDE}. */
+    static int subsampling(int width, int height) {
+        return (Math.max(width, height) + MAX_DECODED_SIDE - 1) / MAX_DECODED_SIDE;
     }
 
     /**

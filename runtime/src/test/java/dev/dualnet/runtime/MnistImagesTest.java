@@ -51,6 +51,60 @@ class MnistImagesTest {
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("not a PNG or JPEG");
     }
 
+    @Test
+    void aPictureDeclaringTooManyPixelsIsRefusedFromItsHeader() throws Exception {
+        // A real decompression bomb compresses 20,000 x 20,000 grey pixels into ~400 KB; its header
+        // alone must be enough to refuse it, so the image data here is not even valid.
+        byte[] bomb = pngHeaderOnly(20_000, 20_000);
+        assertThatThrownBy(() -> MnistImages.fromImageBytes(bomb))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("image is 20000 x 20000 pixels, expected at most 50 megapixels");
+    }
+
+    @Test
+    void aLargePictureIsDecodedSubsampledToTheSameDigit() throws Exception {
+        try (DualNetPredictor predictor = DualNetPredictor.load(Fixtures.seedEntry(), Fixtures.options())) {
+            for (int i = 0; i < 3; i++) {
+                float[] digit = bundleImage(i);
+                float[] small = MnistImages.fromImageBytes(png(render(digit, 140, true, false)));
+                // 2,240 px: decoded at every third pixel, 747 px.
+                float[] large = MnistImages.fromImageBytes(png(render(digit, 2240, true, false)));
+                double diff = 0;
+                for (int p = 0; p < 784; p++) {
+                    diff += Math.abs(large[p] - small[p]);
+                }
+                assertThat(diff / 784).as("mean pixel difference, image %d", i).isLessThan(0.02);
+                assertThat(predictor.predict(large, 0).digit()).isEqualTo(predictor.predict(small, 0).digit());
+            }
+        }
+    }
+
+    @Test
+    void noDecodedSideExceeds1024Pixels() {
+        assertThat(MnistImages.subsampling(28, 28)).isEqualTo(1);
+        assertThat(MnistImages.subsampling(1024, 300)).isEqualTo(1);
+        assertThat(MnistImages.subsampling(300, 1025)).isEqualTo(2);
+        assertThat(MnistImages.subsampling(2240, 2240)).isEqualTo(3);
+        assertThat(MnistImages.subsampling(4000, 3000)).isEqualTo(4);
+    }
+
+    /** A PNG signature and header chunk for a grey picture of the given size, then junk instead of pixels. */
+    private static byte[] pngHeaderOnly(int width, int height) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        java.io.DataOutputStream data = new java.io.DataOutputStream(out);
+        data.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        byte[] header = java.nio.ByteBuffer.allocate(17).put("IHDR".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .putInt(width).putInt(height).put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0)
+                .array();
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(header);
+        data.writeInt(13);
+        data.write(header);
+        data.writeInt((int) crc.getValue());
+        data.write(new byte[64]);
+        return out.toByteArray();
+    }
+
     private static float[] bundleImage(int i) throws Exception {
         ParityBundle bundle = ParityBundle.read(ParityBundle.locate(Fixtures.seedEntry()));
         return Arrays.copyOfRange(bundle.inputs().get("image").floats(), i * 784, (i + 1) * 784);
