@@ -6,6 +6,7 @@ import static org.assertj.core.data.Offset.offset;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dualnet.server.http.Routes;
 import dev.dualnet.server.testing.Digits;
 import dev.dualnet.server.testing.TestServer;
 import java.awt.image.BufferedImage;
@@ -176,6 +177,9 @@ class ServerApiTest {
         assertError(server.post("/predict", "{\"image\":\"***\",\"number\":1}"), 400, "not valid base64");
         assertError(server.post("/predict", "{\"image\":\"aGVsbG8=\",\"number\":1}"), 400, "not a PNG or JPEG");
         assertError(server.post("/predict", "{\"image\":[0],\"number\":-1}"), 400, "expected 784");
+        // A few bytes an item, 784 floats each once decoded: the count is refused before anything is allocated.
+        assertError(server.post("/predict", "[" + "{},".repeat(Routes.MAX_PREDICT_ITEMS) + "{}]"), 400,
+                "the list has 1025 items, expected at most 1024 per request");
         assertError(server.post("/predict", new byte[2 << 20]), 413, "larger than");
         assertError(server.get("/nothing/here"), 404, "");
         assertError(server.get("/v2/models/dualnet/infer"), 405, "method GET not allowed on /v2/models/dualnet/infer");

@@ -31,6 +31,8 @@ import java.util.concurrent.TimeoutException;
 /** The HTTP handlers: Open Inference Protocol v2, /predict, the model card, and metrics. */
 public final class Routes {
     private static final long INFER_TIMEOUT_SECONDS = 30;
+    /** Pictures one {@code POST /predict} may hold. */
+    public static final int MAX_PREDICT_ITEMS = 1024;
 
     private final ModelStore store;
     private final ServerMetrics metrics;
@@ -97,7 +99,7 @@ public final class Routes {
 
     /**
      * {@code POST /predict}: {"image": [784 numbers in 0..1] or a base64 PNG/JPEG, "number": 0..9},
-     * or a list of such objects; the dualnet model is picked by {@code ?model=}, else "dualnet",
+     * or a list of up to {@value #MAX_PREDICT_ITEMS} such objects; the dualnet model is picked by {@code ?model=}, else "dualnet",
      * else the first dualnet model.
      */
     public void predict(Context ctx) {
@@ -113,6 +115,11 @@ public final class Routes {
             throw ApiException.badRequest("body must be {\"image\": ..., \"number\": 0..9} or a non-empty list of them");
         }
         int n = items.size();
+        if (n > MAX_PREDICT_ITEMS) {
+            // Each item becomes 784 floats: a few bytes of "{}" per item would otherwise ask for gigabytes.
+            throw ApiException.badRequest("the list has " + n + " items, expected at most " + MAX_PREDICT_ITEMS
+                    + " per request");
+        }
         float[] images = new float[n * DualNetPredictor.PIXELS];
         long[] numbers = new long[n];
         for (int i = 0; i < n; i++) {
