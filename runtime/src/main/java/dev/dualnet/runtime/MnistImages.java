@@ -67,8 +67,8 @@ public final class MnistImages {
      * Read settings that keep the decoded picture small whatever its size: a few hundred kilobytes
      * of PNG can declare 20,000 x 20,000 pixels, which decoded whole would exhaust the heap. Pictures
      * beyond {@value #MAX_MEGAPIXELS} megapixels are refused from their header alone; larger sides
-     * than {@value #MAX_DECODED_SIDE} are decoded subsampled, which costs no accuracy, since the
-     * digit ends up 20 pixels tall.
+     * than {@value #MAX_DECODED_SIDE} are decoded subsampled, which changes next to nothing, since
+     * the digit ends up 20 pixels tall.
      */
     private static ImageReadParam boundedRead(ImageReader reader) throws IOException {
         int width = reader.getWidth(0);

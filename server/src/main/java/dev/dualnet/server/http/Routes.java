@@ -99,8 +99,8 @@ public final class Routes {
 
     /**
      * {@code POST /predict}: {"image": [784 numbers in 0..1] or a base64 PNG/JPEG, "number": 0..9},
-     * or a list of up to {@value #MAX_PREDICT_ITEMS} such objects; the dualnet model is picked by {@code ?model=}, else "dualnet",
-     * else the first dualnet model.
+     * or a list of up to {@value #MAX_PREDICT_ITEMS} such objects; the dualnet model is picked by
+     * {@code ?model=}, else "dualnet", else the first dualnet model.
      */
     public void predict(Context ctx) {
         ServedModel model = dualnetModel(ctx.queryParam("model"));

@@ -41,7 +41,7 @@ public final class Cli {
      * A mistyped option or value: the reason, picocli's suggestions when it has any, and where the
      * options are listed, instead of the whole usage text after the reason.
      */
-    public static int reportBadOption(CommandLine.ParameterException e, String[] args) {
+    private static int reportBadOption(CommandLine.ParameterException e, String[] args) {
         CommandLine failed = e.getCommandLine();
         PrintWriter err = failed.getErr();
         err.println("error: " + e.getMessage());
