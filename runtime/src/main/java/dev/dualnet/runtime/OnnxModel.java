@@ -67,7 +67,7 @@ public final class OnnxModel implements AutoCloseable {
     public static OnnxModel load(Path path, RuntimeOptions options) throws ModelLoadException {
         Path file = ModelRepository.resolveModelFile(path);
         if (!Files.isRegularFile(file)) {
-            throw new ModelLoadException(file + ": model file not found", null);
+            throw new ModelLoadException(notFound(path, file), null);
         }
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         boolean cudaBuilt = OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
@@ -360,6 +360,21 @@ public final class OnnxModel implements AutoCloseable {
             session.close();
         } catch (OrtException e) {
             LOG.warn("{}: closing the session failed: {}", path, e.getMessage());
+        }
+    }
+
+    /** Why {@code path} gave no model file; a directory gets what was looked for and what is there. */
+    private static String notFound(Path path, Path file) {
+        if (!Files.isDirectory(path)) {
+            return file + ": model file not found";
+        }
+        String message = path + ": no " + ModelRepository.MODEL_FILE + " in it or in a numbered version directory; "
+                + "expected a model file or a repository entry (NAME/VERSION/" + ModelRepository.MODEL_FILE + ")";
+        try {
+            List<String> entries = ModelRepository.entries(path).stream().map(ModelRepository.Entry::name).toList();
+            return entries.isEmpty() ? message : message + "; it is a repository root with the entries " + entries;
+        } catch (java.io.IOException e) {
+            return message;
         }
     }
 }

@@ -104,6 +104,21 @@ class OnnxModelTest {
     }
 
     @Test
+    void aDirectoryWithoutAModelSaysWhatWasLookedForAndNamesTheEntriesOfARepositoryRoot() throws Exception {
+        Path empty = Files.createDirectory(dir.resolve("empty"));
+        String expected = ": no model.onnx in it or in a numbered version directory; expected a model file or a "
+                + "repository entry (NAME/VERSION/model.onnx)";
+        assertThatThrownBy(() -> OnnxModel.load(empty, Fixtures.options()))
+                .isInstanceOf(ModelLoadException.class).hasMessage(empty + expected);
+        Path root = Files.createDirectory(dir.resolve("models"));
+        Path version = Files.createDirectories(root.resolve("seed").resolve("1"));
+        Files.copy(Fixtures.seedEntry().resolve("1").resolve("model.onnx"), version.resolve("model.onnx"));
+        assertThatThrownBy(() -> OnnxModel.load(root, Fixtures.options()))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage(root + expected + "; it is a repository root with the entries [seed]");
+    }
+
+    @Test
     void corruptModelFileNamesThePathAndTheCause() throws Exception {
         byte[] model = Files.readAllBytes(Fixtures.seedEntry().resolve("1").resolve("model.onnx"));
         Path truncated = Files.write(dir.resolve("truncated.onnx"), java.util.Arrays.copyOf(model, model.length / 3));
