@@ -9,7 +9,7 @@ import dev.dualnet.exporter.parity.BundleWriter;
 import dev.dualnet.exporter.parity.EngineOutputs;
 import dev.dualnet.exporter.parity.PairedSamples;
 import dev.dualnet.runtime.parity.ParityBundle;
-import dev.dualnet.trainer.data.MnistData;
+import dev.dualnet.trainer.data.MnistSplit;
 import dev.dualnet.exporter.repository.ModelCard;
 import dev.dualnet.exporter.repository.TritonConfig;
 import dev.dualnet.trainer.model.DualNetModel;
@@ -59,12 +59,12 @@ public final class ModelExport {
      * @param checkpoint a run directory or checkpoint file
      * @param entry the repository entry directory, {@code models/NAME}; its name is the model name
      * @param maxBatchSize max_batch_size written to config.pbtxt
-     * @param data MNIST, whose first test images go into the parity bundle
+     * @param test the MNIST test split, whose first images go into the parity bundle
      * @param bundleSize how many test pairs the parity bundle holds
      * @param command the command line to record in the model card
      * @throws IOException if writing fails
      */
-    public Result export(Path checkpoint, Path entry, int maxBatchSize, MnistData data, int bundleSize,
+    public Result export(Path checkpoint, Path entry, int maxBatchSize, MnistSplit test, int bundleSize,
             String command) throws IOException {
         Checkpoint saved = Checkpoint.read(checkpoint);
         CheckpointState state = saved.state();
@@ -87,7 +87,7 @@ public final class ModelExport {
             byte[] bytes = onnx.toByteArray();
 
             Path versionDir = entry.resolve(Integer.toString(VERSION));
-            PairedSamples samples = PairedSamples.of(data.test(), config.testSeed(), bundleSize);
+            PairedSamples samples = PairedSamples.of(test, config.testSeed(), bundleSize);
             BundleWriter.write(versionDir.resolve(ParityBundle.DIRECTORY), samples, EngineOutputs.of(model, samples),
                     Map.of("engine", "DJL " + ai.djl.engine.Engine.getDjlVersion() + " / PyTorch "
                                     + ai.djl.engine.Engine.getEngine("PyTorch").getVersion(),

@@ -9,6 +9,7 @@ import dev.dualnet.exporter.parity.ParityChecks;
 import dev.dualnet.exporter.parity.ParityReport;
 import dev.dualnet.exporter.testing.TinyRuns;
 import dev.dualnet.runtime.RuntimeOptions;
+import dev.dualnet.trainer.data.MnistSource;
 import dev.dualnet.trainer.model.Preset;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -34,7 +35,7 @@ class CorruptedModelTest {
     void exportAndCorrupt() throws Exception {
         run = TinyRuns.run(Preset.SEED);
         good = dir.resolve("good");
-        new ModelExport().export(run, good, 16, TinyRuns.data(), 64, "test");
+        new ModelExport().export(run, good, 16, TinyRuns.data().test(), 64, "test");
         bad = dir.resolve("bad");
         Files.createDirectories(bad.resolve("1"));
         Onnx.ModelProto model = Onnx.ModelProto.parseFrom(Files.readAllBytes(good.resolve("1").resolve("model.onnx")));
@@ -74,6 +75,31 @@ class CorruptedModelTest {
         assertThat(dir.resolve("report").resolve("TEST-dualnet-parity.xml")).content().contains("<failure");
         assertThat(cli.execute("parity", "--model", good.toString(), "--checkpoint", run.toString(), "--limit", "500",
                 "--report-dir", dir.resolve("report2").toString())).isZero();
+    }
+
+    /** A CI gate on the user's own data needs only test files: the check never trains. */
+    @Test
+    void engineCheckRunsOnTheUsersOwnTestFilesAlone() {
+        Path official = MnistSource.defaultCacheDir(System.getenv());
+        String[] ownTestFiles = {"--test-images", official.resolve("t10k-images-idx3-ubyte").toString(),
+                "--test-labels", official.resolve("t10k-labels-idx1-ubyte").toString(),
+                "--data-dir", dir.resolve("cache").toString(), "--npm", dir.resolve("no-npm").toString()};
+        StringWriter err = new StringWriter();
+        CommandLine cli = ExporterCli.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        assertThat(cli.execute(concat(new String[] {"parity", "--model", good.toString(), "--checkpoint",
+                run.toString(), "--limit", "300", "--report-dir", dir.resolve("r1").toString()}, ownTestFiles)))
+                .as(err.toString()).isZero();
+        assertThat(cli.execute(concat(new String[] {"parity", "--model", bad.toString(), "--checkpoint",
+                run.toString(), "--limit", "300", "--report-dir", dir.resolve("r2").toString()}, ownTestFiles)))
+                .as(err.toString()).isEqualTo(1);
+        assertThat(dir.resolve("cache")).as("the official cache is not touched").doesNotExist();
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
     }
 
     @Test

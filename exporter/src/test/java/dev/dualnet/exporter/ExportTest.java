@@ -33,7 +33,7 @@ class ExportTest {
     void exportsAValidFaithfulModelRepositoryEntry(Preset preset) throws Exception {
         Path run = TinyRuns.run(preset);
         Path entry = dir.resolve("models").resolve("tiny-" + preset.id());
-        ModelExport.Result result = new ModelExport().export(run, entry, 64, TinyRuns.data(), 128, "test");
+        ModelExport.Result result = new ModelExport().export(run, entry, 64, TinyRuns.data().test(), 128, "test");
 
         assertThat(OnnxChecker.check(result.model())).contains("ok");
 
@@ -72,7 +72,7 @@ class ExportTest {
         assertThat(shipped.values()).containsExactlyInAnyOrderElementsOf(byPath.values());
         assertThat(metadata.get("data_checksums")).doesNotContain("/");
 
-        ParityReport engine = ParityChecks.engineVsRuntime(run, entry, TinyRuns::data, 1000, 1e-5, 1e-5,
+        ParityReport engine = ParityChecks.engineVsRuntime(run, entry, () -> TinyRuns.data().test(), 1000, 1e-5, 1e-5,
                 RuntimeOptions.defaults());
         assertThat(engine.passed()).as(engine.toString()).isTrue();
         for (OutputComparison output : engine.outputs()) {

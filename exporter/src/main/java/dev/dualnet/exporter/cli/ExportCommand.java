@@ -61,7 +61,7 @@ final class ExportCommand implements Callable<Integer> {
         Checkpoint.locate(checkpoint); // a wrong path fails before MNIST loads
         OutputDirectory.requireCreatable(out, "--out");
         ModelExport export = new ModelExport(literal ? GraphOptimizer.none() : GraphOptimizer.standard());
-        ModelExport.Result result = export.export(checkpoint, out, maxBatchSize, data.source().load(), bundleSize,
+        ModelExport.Result result = export.export(checkpoint, out, maxBatchSize, data.source().loadTest(), bundleSize,
                 "dualnet " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         System.out.printf("Exported %s (preset %s) to %s%n  model.onnx sha256 %s%n  graph rewrites: %s%n",
                 result.card().name(), result.card().preset(), result.model().toAbsolutePath(), result.modelSha256(),

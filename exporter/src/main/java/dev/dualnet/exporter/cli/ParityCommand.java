@@ -78,7 +78,7 @@ final class ParityCommand implements Callable<Integer> {
         }
         OutputDirectory.requireCreatable(reportDir, "--report-dir");
         ParityReport report = checkpoint != null
-                ? ParityChecks.engineVsRuntime(checkpoint, model, () -> data.source().load(), limit,
+                ? ParityChecks.engineVsRuntime(checkpoint, model, () -> data.source().loadTest(), limit,
                         atol != null ? atol : 1e-5, rtol != null ? rtol : 1e-5, options)
                 : ParityChecks.runtimeVsBundle(model, bundle, atol, rtol, options);
         ReportWriter.write(report, reportDir);

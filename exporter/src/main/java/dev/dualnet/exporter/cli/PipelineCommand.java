@@ -109,7 +109,7 @@ final class PipelineCommand implements Callable<Integer> {
         timings.add(stage("train", t1));
 
         long t2 = System.nanoTime();
-        ModelExport.Result export = new ModelExport().export(run, out, 256, mnist, 256,
+        ModelExport.Result export = new ModelExport().export(run, out, 256, mnist.test(), 256,
                 "dualnet " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         for (String curve : new String[] {"accuracy.png", "loss.png"}) {
             Files.copy(run.resolve(curve), out.resolve(curve), StandardCopyOption.REPLACE_EXISTING);
@@ -117,7 +117,7 @@ final class PipelineCommand implements Callable<Integer> {
         timings.add(stage("export", t2));
 
         long t3 = System.nanoTime();
-        ParityReport parity = ParityChecks.engineVsRuntime(run, out, () -> mnist, 0, 1e-5, 1e-5, RuntimeOptions.defaults());
+        ParityReport parity = ParityChecks.engineVsRuntime(run, out, mnist::test, 0, 1e-5, 1e-5, RuntimeOptions.defaults());
         ReportWriter.write(parity, reportDir);
         timings.add(stage("parity", t3));
 

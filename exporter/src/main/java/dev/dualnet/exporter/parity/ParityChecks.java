@@ -10,7 +10,7 @@ import dev.dualnet.runtime.TensorSpec;
 import dev.dualnet.runtime.parity.OutputComparison;
 import dev.dualnet.runtime.parity.ParityBundle;
 import dev.dualnet.runtime.parity.ParityCheck;
-import dev.dualnet.trainer.data.MnistData;
+import dev.dualnet.trainer.data.MnistSplit;
 import dev.dualnet.trainer.model.DualNetModel;
 import dev.dualnet.trainer.train.Checkpoint;
 import dev.dualnet.trainer.util.UserException;
@@ -31,18 +31,18 @@ public final class ParityChecks {
      * Runs the checkpoint in DJL/PyTorch and the ONNX model in ONNX Runtime on the test pairs and
      * compares the probabilities.
      *
-     * @param data MNIST, loaded only once the checkpoint and the model have opened
+     * @param testData the MNIST test split, loaded only once the checkpoint and the model have opened
      * @param limit compare only the first N test pairs (0 = all)
      * @throws UserException if the checkpoint or model cannot be loaded
      */
-    public static ParityReport engineVsRuntime(Path checkpoint, Path model, Supplier<MnistData> data, int limit,
+    public static ParityReport engineVsRuntime(Path checkpoint, Path model, Supplier<MnistSplit> testData, int limit,
             double atol, double rtol, RuntimeOptions options) {
         Checkpoint saved = Checkpoint.read(checkpoint);
         // The model is loaded before the data and the engine's pass, so that a wrong path fails at once.
         try (DualNetPredictor predictor = DualNetPredictor.load(model, options)) {
-            MnistData mnist = data.get();
-            int count = limit > 0 ? Math.min(limit, mnist.test().size()) : mnist.test().size();
-            PairedSamples samples = PairedSamples.of(mnist.test(), saved.state().config().testSeed(), count);
+            MnistSplit test = testData.get();
+            int count = limit > 0 ? Math.min(limit, test.size()) : test.size();
+            PairedSamples samples = PairedSamples.of(test, saved.state().config().testSeed(), count);
             EngineOutputs expected;
             try (DualNetModel engine = DualNetModel.create(saved.state().config().presetValue(),
                     ai.djl.Device.cpu())) {

@@ -36,9 +36,9 @@ class GraphOptimizerTest {
     void rewrittenModelMatchesTheLiteralOne(Preset preset) throws Exception {
         Path run = TinyRuns.run(preset);
         ModelExport.Result literal = new ModelExport(GraphOptimizer.none())
-                .export(run, dir.resolve("literal"), 64, TinyRuns.data(), 16, "test");
+                .export(run, dir.resolve("literal"), 64, TinyRuns.data().test(), 16, "test");
         ModelExport.Result rewritten = new ModelExport(GraphOptimizer.standard())
-                .export(run, dir.resolve("rewritten"), 64, TinyRuns.data(), 16, "test");
+                .export(run, dir.resolve("rewritten"), 64, TinyRuns.data().test(), 16, "test");
         assertThat(OnnxChecker.check(rewritten.model())).contains("ok");
 
         PairedSamples samples = PairedSamples.of(TinyRuns.data().test(), 99, SAMPLES);
@@ -56,8 +56,8 @@ class GraphOptimizerTest {
     void seedPresetLosesItsFullResolutionPoolingAndOneHotBranch() throws Exception {
         Path run = TinyRuns.run(Preset.SEED);
         ModelExport.Result literal = new ModelExport(GraphOptimizer.none())
-                .export(run, dir.resolve("literal"), 64, TinyRuns.data(), 16, "test");
-        ModelExport.Result rewritten = new ModelExport().export(run, dir.resolve("rewritten"), 64, TinyRuns.data(),
+                .export(run, dir.resolve("literal"), 64, TinyRuns.data().test(), 16, "test");
+        ModelExport.Result rewritten = new ModelExport().export(run, dir.resolve("rewritten"), 64, TinyRuns.data().test(),
                 16, "test");
 
         Onnx.GraphProto before = Onnx.ModelProto.parseFrom(Files.readAllBytes(literal.model())).getGraph();

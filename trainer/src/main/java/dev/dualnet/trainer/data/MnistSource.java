@@ -22,6 +22,7 @@ public final class MnistSource {
     public static final String DATA_DIR_ENV = "DUALNET_DATA_DIR";
 
     private static final Logger LOG = LoggerFactory.getLogger(MnistSource.class);
+    private static final Set<MnistFile> TEST_FILES = EnumSet.of(MnistFile.TEST_IMAGES, MnistFile.TEST_LABELS);
 
     private final Path cacheDir;
     private final Map<MnistFile, Path> userFiles;
@@ -38,11 +39,15 @@ public final class MnistSource {
         return new MnistSource(cacheDir, Map.of(), fetcher);
     }
 
-    /** The user's own files, one per {@link MnistFile}; checksums are recorded, not enforced. */
+    /**
+     * The user's own files, one per {@link MnistFile}, or only the two test files for commands that
+     * only evaluate ({@link #loadTest}); checksums are recorded, not enforced.
+     */
     public static MnistSource userFiles(Map<MnistFile, Path> files) {
-        if (files.size() != MnistFile.values().length) {
+        if (files.size() != MnistFile.values().length && !files.keySet().equals(TEST_FILES)) {
             throw new UserException("own MNIST files need all four of --train-images, --train-labels, "
-                    + "--test-images and --test-labels; got " + files.size());
+                    + "--test-images and --test-labels (export and parity need only the last two); got "
+                    + files.size());
         }
         return new MnistSource(null, new EnumMap<>(files), null);
     }
@@ -67,6 +72,10 @@ public final class MnistSource {
      * @throws UserException when a file is missing, corrupt, fails its checksum, or the splits disagree
      */
     public MnistData load() {
+        if (!userFiles.isEmpty() && userFiles.size() != MnistFile.values().length) {
+            throw new UserException("training needs own training files too: --train-images and --train-labels, "
+                    + "besides --test-images and --test-labels");
+        }
         boolean official = userFiles.isEmpty();
         Map<MnistFile, Path> files = official ? officialFiles() : userFiles;
         Map<String, String> checksums = new LinkedHashMap<>();
@@ -79,6 +88,19 @@ public final class MnistSource {
         MnistSplit test = split(files.get(MnistFile.TEST_IMAGES), files.get(MnistFile.TEST_LABELS));
         LOG.info("MNIST: {} training and {} test images", train.size(), test.size());
         return new MnistData(train, test, checksums);
+    }
+
+    /**
+     * Loads the test split alone, for commands that only evaluate; the official files are fetched
+     * and verified as by {@link #load}.
+     *
+     * @throws UserException when a file is missing, corrupt, fails its checksum, or the counts disagree
+     */
+    public MnistSplit loadTest() {
+        Map<MnistFile, Path> files = userFiles.isEmpty() ? officialFiles() : userFiles;
+        MnistSplit test = split(files.get(MnistFile.TEST_IMAGES), files.get(MnistFile.TEST_LABELS));
+        LOG.info("MNIST: {} test images", test.size());
+        return test;
     }
 
     /**

@@ -49,6 +49,19 @@ class MnistSourceTest {
     }
 
     @Test
+    void ownTestFilesAloneServeEvaluationButNotTraining() throws Exception {
+        Map<MnistFile, Path> all = ownFiles(20, 20, 10, 10);
+        MnistSource testOnly = MnistSource.userFiles(Map.of(
+                MnistFile.TEST_IMAGES, all.get(MnistFile.TEST_IMAGES), MnistFile.TEST_LABELS, all.get(MnistFile.TEST_LABELS)));
+        assertThat(testOnly.loadTest().size()).isEqualTo(10);
+        assertThatThrownBy(testOnly::load)
+                .isInstanceOf(UserException.class)
+                .hasMessage("training needs own training files too: --train-images and --train-labels, besides "
+                        + "--test-images and --test-labels");
+        assertThat(MnistSource.userFiles(all).loadTest().size()).isEqualTo(10);
+    }
+
+    @Test
     void ownFilesNeedAllFour() {
         assertThatThrownBy(() -> MnistSource.userFiles(Map.of(MnistFile.TRAIN_IMAGES, dir.resolve("x"))))
                 .isInstanceOf(UserException.class)
