@@ -11,12 +11,15 @@ import dev.dualnet.trainer.util.NativeAllocator;
 import dev.dualnet.trainer.util.PyTorchEngine;
 import dev.dualnet.trainer.util.UserException;
 import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -189,6 +192,9 @@ public final class TrainingRun {
         // How libtorch's OpenMP threads wait between kernels: a speed setting, recorded with the rest.
         env.put("ompWaitPolicy", System.getenv("OMP_WAIT_POLICY"));
         env.put("gompSpinCount", System.getenv("GOMP_SPINCOUNT"));
+        // The JVM's collector also changes the step time (the launcher picks the serial one).
+        env.put("garbageCollector", ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .map(GarbageCollectorMXBean::getName).collect(Collectors.joining(", ")));
         return env;
     }
 }

@@ -34,6 +34,7 @@ public final class Launcher {
             builder.environment().remove("DUALNET_BUILD");
             builder.environment().remove("OMP_WAIT_POLICY");
             builder.environment().remove("GOMP_SPINCOUNT");
+            builder.environment().remove("JAVA_OPTS");
             builder.environment().putAll(environment);
             Process process = builder.start();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
@@ -66,6 +67,15 @@ public final class Launcher {
             variables.put(line.substring(0, equals), line.substring(equals + 1));
         });
         return variables;
+    }
+
+    /** The garbage-collector option the launcher gives a command's JVM, if any ({@code --java-gc}). */
+    public static Optional<String> garbageCollectorOption(String command) throws IOException, InterruptedException {
+        Result result = run(Map.of(), "--java-gc", command);
+        if (result.exitCode() != 0) {
+            throw new AssertionError("dualnet --java-gc " + command + " failed: " + result);
+        }
+        return result.stdout().isEmpty() ? Optional.empty() : Optional.of(result.stdout());
     }
 
     /** The library the launcher preloads into the commands it starts, if any ({@code --native-allocator}). */

@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the trainer CLI in a child JVM, as the launcher does (with the native allocator the launcher
- * preloads and its OpenMP wait settings), so tests can kill it like a user's machine would (SIGKILL)
- * and watch its log as it goes.
+ * preloads, its OpenMP wait settings and its garbage collector), so tests can kill it like a user's
+ * machine would (SIGKILL) and watch its log as it goes.
  */
 public final class TrainerProcess implements AutoCloseable {
     private final Process process;
@@ -36,26 +36,28 @@ public final class TrainerProcess implements AutoCloseable {
     /** The same, with DJL unpacking its natives into {@code djlCacheDir}. */
     public static TrainerProcess start(List<String> args, String djlCacheDir) throws IOException {
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                "-Djava.awt.headless=true",
-                "-Dai.djl.offline=true",
-                "-DDJL_CACHE_DIR=" + djlCacheDir,
-                "dev.dualnet.trainer.cli.TrainerCli"));
-        command.addAll(args);
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        builder.environment().remove("OMP_WAIT_POLICY");
-        builder.environment().remove("GOMP_SPINCOUNT");
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         try {
+            Launcher.garbageCollectorOption("train").ifPresent(command::add);
+            command.addAll(List.of(
+                    "-cp", System.getProperty("java.class.path"),
+                    "-Djava.awt.headless=true",
+                    "-Dai.djl.offline=true",
+                    "-DDJL_CACHE_DIR=" + djlCacheDir,
+                    "dev.dualnet.trainer.cli.TrainerCli"));
+            command.addAll(args);
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            builder.environment().remove("OMP_WAIT_POLICY");
+            builder.environment().remove("GOMP_SPINCOUNT");
             builder.environment().putAll(Launcher.openmpWait());
             Launcher.preloadedAllocator().ifPresent(library -> builder.environment().put("LD_PRELOAD", library));
+            return new TrainerProcess(builder.start());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while asking the launcher for its settings", e);
         }
-        return new TrainerProcess(builder.start());
     }
 
     /** Runs to completion and returns the exit code. */

@@ -47,10 +47,10 @@ class NativeAllocatorTest {
 
     /**
      * CI installs tcmalloc (Debian's libtcmalloc-minimal4, see .ci/run), so the launcher's default path
-     * runs here; the OpenMP wait settings the launcher gives are recorded alongside.
+     * runs here; the OpenMP wait settings and the garbage collector the launcher gives are recorded alongside.
      */
     @Test
-    void trainingRunsOnTheTcmallocTheLauncherPreloadsAndRecordsItWithTheOpenMpWait() throws Exception {
+    void trainingRunsOnTheTcmallocTheLauncherPreloadsAndRecordsItWithTheOpenMpWaitAndCollector() throws Exception {
         assertThat(Launcher.preloadedAllocator())
                 .as("the launcher finds no libtcmalloc_minimal.so.4; install libtcmalloc-minimal4 (.ci/run does)")
                 .hasValueSatisfying(library -> assertThat(Path.of(library)).isRegularFile());
@@ -66,5 +66,8 @@ class NativeAllocatorTest {
         assertThat(recorded.at("/environment/gompSpinCount").asText())
                 .isEqualTo(Launcher.openmpWait().get("GOMP_SPINCOUNT"));
         assertThat(recorded.at("/environment/ompWaitPolicy").isNull()).as("no wait policy set").isTrue();
+        // The serial collector's two generations, as the JVM names them.
+        assertThat(Launcher.garbageCollectorOption("train")).hasValue("-XX:+UseSerialGC");
+        assertThat(recorded.at("/environment/garbageCollector").asText()).isEqualTo("Copy, MarkSweepCompact");
     }
 }
