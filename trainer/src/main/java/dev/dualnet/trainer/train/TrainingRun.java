@@ -104,6 +104,7 @@ public final class TrainingRun {
             LOG.info("Training preset '{}' ({} parameters) on {} with {} thread(s), engine {} {}",
                     config.preset(), model.parameterCount(), device, config.threads(), engine.getEngineName(),
                     engine.getVersion());
+            warnIfThreadsOutnumberProcessors(device);
             NativeAllocator allocator = NativeAllocator.current();
             logAllocator(allocator, device);
             recorder.writeRun(config, data.checksums(), environment(engine, device, allocator),
@@ -167,6 +168,17 @@ public final class TrainingRun {
 
     private static dev.dualnet.trainer.data.MnistSplit limit(dev.dualnet.trainer.data.MnistSplit split, int limit) {
         return limit > 0 ? split.head(limit) : split;
+    }
+
+    private void warnIfThreadsOutnumberProcessors(Device device) {
+        int processors = Runtime.getRuntime().availableProcessors();
+        if (!device.isGpu() && config.threads() > processors) {
+            // Allowed, because a resume must repeat a run's thread count on any machine; but the
+            // extra threads only wait for cores, at every kernel.
+            LOG.warn("--threads {} is more than the {} processor(s) here: the extra threads wait for a core at"
+                    + " every kernel and make training slower; use --threads {} or fewer unless you must match"
+                    + " another run's thread count", config.threads(), processors, processors);
+        }
     }
 
     private static void logAllocator(NativeAllocator allocator, Device device) {

@@ -3,6 +3,7 @@ package dev.dualnet.trainer.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dualnet.trainer.testing.IdxFiles;
+import dev.dualnet.trainer.testing.RealMnist;
 import dev.dualnet.trainer.testing.TrainerProcess;
 import dev.dualnet.trainer.train.Checkpoint;
 import java.io.PrintWriter;
@@ -61,6 +62,21 @@ class TrainerCliTest {
             assertThat(trainer.waitFor(120)).as(trainer.log()).isEqualTo(2);
             assertThat(trainer.log()).contains("error: the PyTorch engine could not start: ")
                     .contains("DJL_CACHE_DIR is " + unwritable).doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void moreThreadsThanProcessorsTrainWithAWarning() throws Exception {
+        RealMnist.data();
+        int processors = Runtime.getRuntime().availableProcessors();
+        String threads = Integer.toString(processors + 1);
+        try (TrainerProcess trainer = TrainerProcess.start(List.of("train", "--preset", "seed", "--epochs", "1",
+                "--train-limit", "256", "--test-limit", "64", "--threads", threads,
+                "--run-dir", dir.resolve("run").toString()))) {
+            assertThat(trainer.waitFor(300)).as(trainer.log()).isZero();
+            assertThat(trainer.log()).contains("with " + threads + " thread(s)")
+                    .contains("--threads " + threads + " is more than the " + processors + " processor(s) here")
+                    .contains("use --threads " + processors + " or fewer");
         }
     }
 
