@@ -34,15 +34,16 @@ median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+
 
 cpu_counters() { awk '/^cpu /{t=0; for(i=2;i<=NF;i++) t+=$i; print t, $9}' /proc/stat; }
 
+# A run's median samples/s over epochs, and its training wall time in seconds (steps only).
+epoch_median() { tail -n +2 "$1/metrics.csv" | cut -d, -f11 | median; }
+train_seconds() { awk -F, 'NR>1 { secs+=$10 } END { printf "%.1f", secs }' "$1/metrics.csv"; }
+
 summarise() { # run_dir label
-  local csv="$1/metrics.csv"
-  local median
-  median=$(tail -n +2 "$csv" | cut -d, -f11 | median)
-  awk -F, -v label="$2" -v med="$median" 'NR>1 { n++; secs+=$10; d=$6; s=$7; b=$8 }
+  awk -F, -v label="$2" -v med="$(epoch_median "$1")" -v secs="$(train_seconds "$1")" 'NR>1 { n++; d=$6; s=$7; b=$8 }
     END {
       printf "%-8s epochs=%d  train_wall_s=%.1f  median_samples_per_s=%.0f  test_digit=%.2f%%  test_sum=%.2f%%  test_both=%.2f%%\n",
         label, n, secs, med, 100*d, 100*s, 100*b
-    }' "$csv"
+    }' "$1/metrics.csv"
 }
 
 run() { # label, dualnet train args...
@@ -67,11 +68,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}'
 # The figure each preset is judged by: seed, the median samples/s over epochs; default, the
 # training wall time in seconds.
 figure() { # preset run_dir
-  if [ "$1" = seed ]; then
-    tail -n +2 "$2/metrics.csv" | cut -d, -f11 | median
-  else
-    awk -F, 'NR>1 { secs+=$10 } END { printf "%.1f", secs }' "$2/metrics.csv"
-  fi
+  if [ "$1" = seed ]; then epoch_median "$2"; else train_seconds "$2"; fi
 }
 
 repeat() { # preset, dualnet train args...
