@@ -43,6 +43,8 @@ public final class OnnxModel implements AutoCloseable {
     private final int intraOpThreads;
     private final Map<String, TensorSpec> inputs;
     private final Map<String, TensorSpec> outputs;
+    /** The graph's symbolic dimension names per input ("" where a dimension has none). */
+    private final Map<String, String[]> inputDimensionNames;
     private final Map<String, String> metadata;
 
     private OnnxModel(Path path, OrtEnvironment environment, OrtSession session, ExecutionProvider provider,
@@ -54,6 +56,7 @@ public final class OnnxModel implements AutoCloseable {
         this.intraOpThreads = intraOpThreads;
         this.inputs = specs(session.getInputInfo(), path);
         this.outputs = specs(session.getOutputInfo(), path);
+        this.inputDimensionNames = dimensionNames(session.getInputInfo());
         this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(session.getMetadata().getCustomMetadata()));
     }
 
@@ -170,7 +173,8 @@ public final class OnnxModel implements AutoCloseable {
      * @param requested outputs to return; empty for all
      * @return the requested outputs by name, in the model's output order
      * @throws InvalidInputException before anything runs, when a tensor is unknown, missing, of the
-     *     wrong type or shape, or an unknown output is requested
+     *     wrong type or shape, has a dimension of size 0, disagrees with another input on a dimension
+     *     the graph gives the same name (the batch, usually), or an unknown output is requested
      * @throws InferenceException when ONNX Runtime fails on valid input
      */
     public Map<String, NamedTensor> run(List<NamedTensor> feeds, Set<String> requested) {
@@ -235,7 +239,15 @@ public final class OnnxModel implements AutoCloseable {
                         + java.util.Arrays.toString(feed.shape()) + ", expected " + java.util.Arrays.toString(spec.shape())
                         + " (-1 = any size)");
             }
+            for (long dim : feed.shape()) {
+                // ONNX Runtime's kernels divide by sizes: an empty tensor can kill the process natively.
+                if (dim < 1) {
+                    throw new InvalidInputException("input '" + feed.name() + "' has shape "
+                            + java.util.Arrays.toString(feed.shape()) + "; every dimension must be at least 1");
+                }
+            }
         }
+        checkNamedDimensions(feeds);
         for (String name : inputs.keySet()) {
             if (!seen.contains(name)) {
                 throw new InvalidInputException("missing input '" + name + "'; expected " + inputs.values());
@@ -247,6 +259,46 @@ public final class OnnxModel implements AutoCloseable {
                         + outputs.keySet());
             }
         }
+    }
+
+    /**
+     * Inputs whose dimensions carry the same symbolic name in the graph (the batch, usually) must
+     * agree on their size; ONNX Runtime would otherwise broadcast them into a wrong answer or fail.
+     */
+    private void checkNamedDimensions(List<NamedTensor> feeds) {
+        Map<String, NamedTensor> firstWith = new java.util.HashMap<>();
+        Map<String, Long> sizes = new java.util.HashMap<>();
+        for (NamedTensor feed : feeds) {
+            String[] names = inputDimensionNames.get(feed.name());
+            long[] shape = feed.shape();
+            for (int d = 0; d < names.length && d < shape.length; d++) {
+                if (names[d].isEmpty()) {
+                    continue;
+                }
+                Long seen = sizes.putIfAbsent(names[d], shape[d]);
+                firstWith.putIfAbsent(names[d], feed);
+                if (seen != null && seen != shape[d]) {
+                    throw new InvalidInputException("inputs '" + firstWith.get(names[d]).name() + "' and '" + feed.name()
+                            + "' disagree on dimension '" + names[d] + "': " + seen + " and " + shape[d]
+                            + "; the model needs the same size for both (shapes "
+                            + java.util.Arrays.toString(firstWith.get(names[d]).shape()) + " and "
+                            + java.util.Arrays.toString(shape) + ")");
+                }
+            }
+        }
+    }
+
+    private static Map<String, String[]> dimensionNames(Map<String, NodeInfo> infos) {
+        Map<String, String[]> names = new LinkedHashMap<>();
+        for (NodeInfo node : infos.values()) {
+            String[] dims = ((TensorInfo) node.getInfo()).getDimensionNames();
+            String[] clean = new String[dims.length];
+            for (int d = 0; d < dims.length; d++) {
+                clean[d] = dims[d] == null ? "" : dims[d];
+            }
+            names.put(node.getName(), clean);
+        }
+        return Collections.unmodifiableMap(names);
     }
 
     private OnnxTensor toOnnx(NamedTensor feed) throws OrtException {

@@ -86,6 +86,34 @@ class OnnxModelTest {
     }
 
     @Test
+    void refusesEmptyTensorsBeforeOnnxRuntimeSeesThem() {
+        // A zero-row batch reaches a native integer division in ONNX Runtime and kills the JVM.
+        assertThatThrownBy(() -> model.run(List.of(
+                new NamedTensor("image", ElementType.FP32, new long[] {0, 1, 28, 28}, new float[0]),
+                new NamedTensor("number", ElementType.INT64, new long[] {0}, new long[0])), Set.of()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("input 'image' has shape [0, 1, 28, 28]; every dimension must be at least 1");
+        assertThatThrownBy(() -> model.validate(List.of(
+                new NamedTensor("image", ElementType.FP32, new long[] {1, 1, 28, 28}, new float[784]),
+                new NamedTensor("number", ElementType.INT64, new long[] {0}, new long[0])), Set.of()))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("input 'number' has shape [0]");
+    }
+
+    @Test
+    void refusesInputsThatDisagreeOnTheGraphsBatchDimension() {
+        NamedTensor twoImages = new NamedTensor("image", ElementType.FP32, new long[] {2, 1, 28, 28}, new float[2 * 784]);
+        NamedTensor oneNumber = new NamedTensor("number", ElementType.INT64, new long[] {1}, new long[] {3});
+        assertThatThrownBy(() -> model.run(List.of(twoImages, oneNumber), Set.of()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("inputs 'image' and 'number' disagree on dimension 'N': 2 and 1");
+        NamedTensor oneImage = new NamedTensor("image", ElementType.FP32, new long[] {1, 1, 28, 28}, new float[784]);
+        NamedTensor twoNumbers = new NamedTensor("number", ElementType.INT64, new long[] {2}, new long[] {3, 4});
+        assertThatThrownBy(() -> model.run(List.of(twoNumbers, oneImage), Set.of()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("inputs 'number' and 'image' disagree on dimension 'N': 2 and 1");
+    }
+
+    @Test
     void tensorDataMustMatchItsShapeAndType() {
         assertThatThrownBy(() -> new NamedTensor("image", ElementType.FP32, new long[] {1, 1, 28, 28}, new float[783]))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("holds 784 values, got 783");
