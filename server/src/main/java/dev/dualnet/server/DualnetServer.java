@@ -7,7 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.dualnet.runtime.InvalidInputException;
 import dev.dualnet.server.http.ApiException;
+import dev.dualnet.server.http.BufferedBodyHandler;
+import dev.dualnet.server.http.ClientFaults;
+import dev.dualnet.server.http.ErrorBodies;
 import dev.dualnet.server.http.InFlightRequests;
+import dev.dualnet.server.http.JsonErrorHandler;
 import dev.dualnet.server.http.Routes;
 import dev.dualnet.server.metrics.ServerMetrics;
 import dev.dualnet.server.models.ModelStore;
@@ -23,9 +27,15 @@ import java.net.InetAddress;
 import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +47,8 @@ import org.slf4j.LoggerFactory;
 public final class DualnetServer implements AutoCloseable {
     public static final String VERSION = "0.1.0";
     private static final Logger LOG = LoggerFactory.getLogger(DualnetServer.class);
-    private static final long RESPONSE_FLUSH_MILLIS = 250;
+    /** How long a drained server waits for idle keep-alive connections to close before it closes them. */
+    private static final long IDLE_CONNECTION_GRACE_MILLIS = 1_000;
     /** Enough that a few slow clients cannot hold up every response; more buys nothing on small machines. */
     private static final int RESPONDER_THREADS = Math.max(4, Runtime.getRuntime().availableProcessors());
 
@@ -45,6 +56,7 @@ public final class DualnetServer implements AutoCloseable {
     private final ServerMetrics metrics;
     private final Javalin app;
     private final InFlightRequests inFlight;
+    private final GracefulHandler graceful;
     private volatile boolean draining;
 
     /**
@@ -54,16 +66,23 @@ public final class DualnetServer implements AutoCloseable {
      * @param port port to bind, 0 for any free one
      * @param modelDir model repository root
      * @param models how models are loaded and batched
-     * @param maxBodyBytes largest request body accepted (413 beyond)
+     * @param body how large, how slow and how late a request body may be
      * @param threads HTTP worker threads
+     * @param corsOrigins origins whose pages may call the server from a browser; none by default
      */
-    public record Settings(String host, int port, Path modelDir, ModelStore.Settings models, long maxBodyBytes,
-            int threads) {}
+    public record Settings(String host, int port, Path modelDir, ModelStore.Settings models,
+            BufferedBodyHandler.Limits body, int threads, List<String> corsOrigins) {
+        public Settings {
+            corsOrigins = List.copyOf(corsOrigins);
+        }
+    }
 
-    private DualnetServer(ModelStore store, ServerMetrics metrics, InFlightRequests inFlight, Javalin app) {
+    private DualnetServer(ModelStore store, ServerMetrics metrics, InFlightRequests inFlight, GracefulHandler graceful,
+            Javalin app) {
         this.store = store;
         this.metrics = metrics;
         this.inFlight = inFlight;
+        this.graceful = graceful;
         this.app = app;
     }
 
@@ -98,17 +117,32 @@ public final class DualnetServer implements AutoCloseable {
                         .build())
                 .build();
         InFlightRequests inFlight = new InFlightRequests(RESPONDER_THREADS);
+        ClientFaults faults = new ClientFaults();
         Routes routes = new Routes(store, metrics, json, VERSION, inFlight);
         DualnetServer[] self = new DualnetServer[1];
+        GracefulHandler graceful = new GracefulHandler();
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.jetty.host = settings.host();
             config.jetty.port = settings.port();
             config.jetty.threadPool = new QueuedThreadPool(settings.threads(), Math.min(8, settings.threads()));
-            config.http.maxRequestSize = settings.maxBodyBytes();
+            config.http.maxRequestSize = settings.body().maxBodyBytes();
             config.http.prefer405over404 = true; // a GET on an infer route is the wrong method, not a missing route
-            // Our own shutdown drains requests first; Jetty's hook would cut them off.
-            config.jetty.modifyServer(jetty -> jetty.setStopAtShutdown(false));
+            config.jetty.modifyServer(jetty -> {
+                // Our own shutdown drains requests first; Jetty's hook would cut them off.
+                jetty.setStopAtShutdown(false);
+                jetty.setErrorHandler(new JsonErrorHandler());
+                // Outermost first: count every request until its response is out, then read its body.
+                jetty.insertHandler(new BufferedBodyHandler(settings.body(), faults));
+                jetty.insertHandler(graceful);
+            });
+            config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorHandler()));
+            // Ambiguous URIs (encoded dots and separators, %u escapes) are refused as 400 rather than decoded.
+            config.jetty.modifyHttpConfiguration(http -> http.setUriCompliance(UriCompliance.DEFAULT));
+            if (!settings.corsOrigins().isEmpty()) {
+                config.bundledPlugins.enableCors(cors -> cors.addRule(rule -> settings.corsOrigins()
+                        .forEach(rule::allowHost)));
+            }
             config.jsonMapper(new JavalinJackson(json, false));
             config.staticFiles.add(staticFiles -> {
                 staticFiles.hostedPath = "/";
@@ -130,13 +164,22 @@ public final class DualnetServer implements AutoCloseable {
             config.routes.get("/models", tracked(self, routes::models));
             config.routes.get("/models/{name}/card", tracked(self, routes::modelCard));
             config.routes.get("/metrics", tracked(self, routes::metrics));
-            config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
+            config.routes.exception(ApiException.class, (e, ctx) -> {
+                if (e.retryAfterSeconds() > 0) {
+                    ctx.header("Retry-After", Integer.toString(e.retryAfterSeconds()));
+                }
+                error(ctx, e.status(), e.getMessage());
+            });
             config.routes.exception(InvalidInputException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
-                    e.getStatus() == 413 ? "request body larger than " + settings.maxBodyBytes() + " bytes" : e.getMessage()));
+                    e.getStatus() == 413 ? "request body larger than " + settings.body().maxBodyBytes() + " bytes"
+                            : JsonErrorHandler.describe(e.getStatus())));
             config.routes.exception(Exception.class, (e, ctx) -> {
-                LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
-                error(ctx, 500, "internal error");
+                // A real fault: the client gets an id to quote, the log gets the cause once under it.
+                String requestId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+                LOG.error("request {}: {} {} failed", requestId, ctx.method(), ctx.path(), e);
+                ctx.status(500).contentType(ErrorBodies.JSON)
+                        .result(ErrorBodies.json("internal server error (request id " + requestId + ")", requestId));
             });
             config.routes.error(404, "*", ctx -> {
                 if (ctx.result() == null || ctx.result().isEmpty()) {
@@ -145,7 +188,7 @@ public final class DualnetServer implements AutoCloseable {
             });
             config.routes.error(405, "*", ctx -> error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path()));
         });
-        DualnetServer server = new DualnetServer(store, metrics, inFlight, app);
+        DualnetServer server = new DualnetServer(store, metrics, inFlight, graceful, app);
         self[0] = server;
         try {
             app.start();
@@ -179,7 +222,8 @@ public final class DualnetServer implements AutoCloseable {
             server.inFlight.enter();
             try {
                 if (server.draining) {
-                    throw new ApiException(503, "server is shutting down");
+                    ctx.header("Connection", "close");
+                    throw new ApiException(503, "server is shutting down", 1);
                 }
                 handler.handle(ctx);
             } finally {
@@ -189,7 +233,7 @@ public final class DualnetServer implements AutoCloseable {
     }
 
     private static void error(Context ctx, int status, String message) {
-        ctx.status(status).json(Map.of("error", message == null ? "error" : message));
+        ctx.status(status).contentType(ErrorBodies.JSON).result(ErrorBodies.json(message, null));
     }
 
     private static String route(Context ctx) {
@@ -207,34 +251,56 @@ public final class DualnetServer implements AutoCloseable {
     }
 
     /**
-     * Stops taking requests (503 to new ones), waits up to {@code timeoutMillis} for in-flight
-     * requests to finish, then stops the listener and frees the models.
+     * Stops taking connections, answers requests on open connections with 503 and
+     * {@code Connection: close}, waits up to {@code timeoutMillis} for every accepted request to
+     * be answered, then stops the listener and frees the models.
      */
     public void drainAndStop(long timeoutMillis) {
         draining = true;
-        LOG.info("shutting down: draining {} in-flight request(s)", inFlight.count());
+        for (Connector connector : app.jettyServer().server().getConnectors()) {
+            // Closes the listening socket: a new connection is refused at once rather than accepted and dropped.
+            ((AbstractConnector) connector).shutdown();
+        }
+        LOG.info("shutting down: draining {} in-flight request(s)", inFlightCount());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (inFlight.count() > 0 && System.nanoTime() < deadline) {
+        long idleSince = 0;
+        while (System.nanoTime() < deadline) {
+            if (inFlightCount() > 0) {
+                idleSince = 0;
+            } else if (openConnections() == 0) {
+                break;
+            } else if (idleSince == 0) {
+                idleSince = System.nanoTime();
+            } else if (System.nanoTime() - idleSince > TimeUnit.MILLISECONDS.toNanos(IDLE_CONNECTION_GRACE_MILLIS)) {
+                break; // keep-alive connections whose clients send nothing more
+            }
             try {
-                Thread.sleep(10);
+                Thread.sleep(5);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
         }
-        if (inFlight.count() > 0) {
-            LOG.warn("stopping with {} request(s) still in flight after {} ms", inFlight.count(), timeoutMillis);
-        }
-        try {
-            // Handlers have returned; give Jetty a moment to write their responses out.
-            Thread.sleep(RESPONSE_FLUSH_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (inFlightCount() > 0) {
+            LOG.warn("stopping with {} request(s) still in flight after {} ms", inFlightCount(), timeoutMillis);
         }
         app.stop();
         inFlight.close();
         store.close();
         LOG.info("dualnet server stopped");
+    }
+
+    /** Requests accepted and not yet fully answered: bodies being read, handlers, pending inference. */
+    private long inFlightCount() {
+        return Math.max(graceful.getCurrentRequestCount(), inFlight.count());
+    }
+
+    private int openConnections() {
+        int open = 0;
+        for (Connector connector : app.jettyServer().server().getConnectors()) {
+            open += connector.getConnectedEndPoints().size();
+        }
+        return open;
     }
 
     @Override

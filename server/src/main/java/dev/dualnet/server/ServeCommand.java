@@ -1,6 +1,7 @@
 package dev.dualnet.server;
 
 import dev.dualnet.runtime.RuntimeOptions;
+import dev.dualnet.server.http.BufferedBodyHandler;
 import dev.dualnet.server.models.ModelStore;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -43,6 +44,27 @@ final class ServeCommand implements Callable<Integer> {
             description = "Largest request body, e.g. 512KB, 8MB (default: ${DEFAULT-VALUE}); larger gets 413.")
     String bodyLimit;
 
+    @Option(names = "--body-timeout-ms", defaultValue = "30000", paramLabel = "MS",
+            description = "Time a request body may take to arrive in full, from the end of its headers "
+                    + "(default: ${DEFAULT-VALUE}); later gets 408.")
+    long bodyTimeoutMillis;
+
+    @Option(names = "--min-body-rate", defaultValue = "1KB", paramLabel = "SIZE",
+            description = "Slowest average rate per second a request body may arrive at, judged after its first "
+                    + "second (default: ${DEFAULT-VALUE}); slower gets 408.")
+    String minBodyRate;
+
+    @Option(names = "--max-queue-size", defaultValue = "256", paramLabel = "N",
+            description = "Requests a model holds at once, queued or running, unless its config.pbtxt sets "
+                    + "dynamic_batching.default_queue_policy.max_queue_size (default: ${DEFAULT-VALUE}); "
+                    + "more get 503 with Retry-After.")
+    int maxQueueSize;
+
+    @Option(names = "--cors-origin", paramLabel = "ORIGIN",
+            description = "Let pages of this origin (e.g. https://app.example.com) call the server from a browser; "
+                    + "repeat for more. None by default.")
+    java.util.List<String> corsOrigins = new java.util.ArrayList<>();
+
     @Option(names = "--threads", defaultValue = "128", paramLabel = "N",
             description = "HTTP worker threads (default: ${DEFAULT-VALUE}).")
     int threads;
@@ -64,11 +86,21 @@ final class ServeCommand implements Callable<Integer> {
         requireAtLeast("--batch-delay-us", batchDelayMicros, 0);
         requireAtLeast("--threads", threads, 4);
         requireAtLeast("--intra-op-threads", intraOpThreads, 0);
+        requireAtLeast("--body-timeout-ms", bodyTimeoutMillis, 100);
+        requireAtLeast("--max-queue-size", maxQueueSize, 1);
+        for (String origin : corsOrigins) {
+            if (!origin.matches("https?://[^/\\s]+")) {
+                throw new IllegalArgumentException("--cors-origin '" + origin + "' is not an origin like "
+                        + "https://app.example.com or http://localhost:3000 (scheme, host and optional port, no path)");
+            }
+        }
         RuntimeOptions.Device dev = RuntimeOptions.Device.parse(device);
         DualnetServer.Settings settings = new DualnetServer.Settings(host, port, modelDir,
                 new ModelStore.Settings(new RuntimeOptions(dev, 0, intraOpThreads, RuntimeOptions.Optimization.ALL),
-                        !noBatching, maxBatchSize, batchDelayMicros),
-                parseSize(bodyLimit), threads);
+                        !noBatching, maxBatchSize, batchDelayMicros, maxQueueSize),
+                new BufferedBodyHandler.Limits(parseSize("--body-limit", bodyLimit, 1024), bodyTimeoutMillis,
+                        parseSize("--min-body-rate", minBodyRate, 1), 1_000),
+                threads, corsOrigins);
         DualnetServer server;
         try {
             server = DualnetServer.start(settings);
@@ -88,7 +120,7 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    static long parseSize(String text) {
+    static long parseSize(String option, String text, long least) {
         String t = text.strip().toUpperCase(Locale.ROOT);
         long unit = 1;
         if (t.endsWith("KB")) {
@@ -101,12 +133,12 @@ final class ServeCommand implements Callable<Integer> {
         String digits = unit == 1 ? t.replaceAll("B$", "") : t.substring(0, t.length() - 2);
         try {
             long value = Long.parseLong(digits.strip()) * unit;
-            if (value < 1024) {
-                throw new IllegalArgumentException("--body-limit must be at least 1KB, got " + text);
+            if (value < least) {
+                throw new IllegalArgumentException(option + " must be at least " + least + " bytes, got " + text);
             }
             return value;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--body-limit '" + text + "' is not a size like 512KB or 8MB");
+            throw new IllegalArgumentException(option + " '" + text + "' is not a size like 512KB or 8MB");
         }
     }
 

@@ -27,7 +27,7 @@ class ServeCommandTest {
         Files.writeString(repo.resolve("broken/1/model.onnx"), "not a model");
         String err = serve(repo, "--port", "0");
         assertThat(err).startsWith("error: no model in " + repo + " can be served: ")
-                .contains("model 'broken': ", "not a loadable ONNX model").doesNotContain("\tat ");
+                .contains("model 'broken': ", "version 1: model.onnx cannot be loaded").doesNotContain("\tat ");
     }
 
     @Test

@@ -52,7 +52,7 @@ class ShutdownTest {
             String body = "{\"image\":" + TestServer.mapper().writeValueAsString(digits.image(0)) + ",\"number\":2}";
             CompletableFuture<HttpResponse<String>> inFlight = HttpClient.newHttpClient().sendAsync(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/predict"))
-                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString());
             Thread.sleep(500);
             server.destroy(); // SIGTERM

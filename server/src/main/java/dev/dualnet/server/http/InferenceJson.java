@@ -105,9 +105,9 @@ public final class InferenceJson {
             });
             return new Request(id, tensors, binaryByOutput.keySet(), binaryByDefault, explicit);
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("malformed JSON: " + firstLine(e.getOriginalMessage()));
+            throw MalformedJson.of(e);
         } catch (IOException e) {
-            throw ApiException.badRequest("unreadable body: " + e.getMessage());
+            throw ApiException.badRequest("unreadable body: expected a JSON object with an \"inputs\" array");
         }
     }
 
@@ -448,13 +448,6 @@ public final class InferenceJson {
         return parser.getText();
     }
 
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
-    }
 
     /**
      * Writes the response body of an infer call, streaming the tensor data; outputs the request

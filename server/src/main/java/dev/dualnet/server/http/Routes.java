@@ -83,9 +83,18 @@ public final class Routes {
 
     public void infer(Context ctx) {
         ServedModel model = readyModel(ctx);
-        InferenceJson.Request request = InferenceJson.parseRequest(json, ctx.bodyAsBytes(),
-                ctx.header(BinaryTensors.HEADER_LENGTH));
-        respondWhenDone(ctx, model.infer(request.inputs(), request.outputs()), outputs -> {
+        requireMediaType(ctx, true);
+        admit(model);
+        InferenceJson.Request request;
+        CompletableFuture<Map<String, NamedTensor>> pending;
+        try {
+            request = InferenceJson.parseRequest(json, ctx.bodyAsBytes(), ctx.header(BinaryTensors.HEADER_LENGTH));
+            pending = model.infer(request.inputs(), request.outputs());
+        } catch (RuntimeException e) {
+            model.release();
+            throw e;
+        }
+        respondWhenDone(ctx, pending.whenComplete((outputs, failure) -> model.release()), outputs -> {
             InferenceJson.Body body = InferenceJson.response(json, model.name(), model.version(), request, outputs);
             if (body.hasBinary()) {
                 ctx.header(BinaryTensors.HEADER_LENGTH, Integer.toString(body.jsonLength()))
@@ -104,6 +113,17 @@ public final class Routes {
      */
     public void predict(Context ctx) {
         ServedModel model = dualnetModel(ctx.queryParam("model"));
+        requireMediaType(ctx, false);
+        admit(model);
+        try {
+            predict(ctx, model);
+        } catch (RuntimeException e) {
+            model.release();
+            throw e;
+        }
+    }
+
+    private void predict(Context ctx, ServedModel model) {
         JsonNode body = body(ctx);
         boolean single = body.isObject();
         List<JsonNode> items = new ArrayList<>();
@@ -138,7 +158,8 @@ public final class Routes {
         }
         respondWhenDone(ctx, model.infer(List.of(
                 new NamedTensor(DualNetPredictor.IMAGE, ElementType.FP32, new long[] {n, 1, 28, 28}, images),
-                new NamedTensor(DualNetPredictor.NUMBER, ElementType.INT64, new long[] {n}, numbers)), Set.of()),
+                new NamedTensor(DualNetPredictor.NUMBER, ElementType.INT64, new long[] {n}, numbers)), Set.of())
+                        .whenComplete((outputs, failure) -> model.release()),
                 outputs -> ctx.json(predictions(model.name(), outputs, n, single)));
     }
 
@@ -254,8 +275,42 @@ public final class Routes {
                 throw ApiException.badRequest("empty body: expected JSON");
             }
             return node;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw MalformedJson.of(e);
         } catch (IOException e) {
-            throw ApiException.badRequest("malformed JSON: " + firstLine(e.getMessage()));
+            throw ApiException.badRequest("unreadable body: expected JSON");
+        }
+    }
+
+    /**
+     * Infer endpoints take JSON, or binary tensor data after a JSON header; anything else is
+     * refused, so that a page on another site cannot post to them without a CORS preflight.
+     * A request without Content-Type is taken only with the binary header, which itself needs
+     * a preflight.
+     */
+    private static void requireMediaType(Context ctx, boolean binaryAllowed) {
+        String type = ctx.header("Content-Type");
+        String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
+        boolean binaryHeader = ctx.header(BinaryTensors.HEADER_LENGTH) != null;
+        boolean accepted = media.equals("application/json")
+                || (binaryAllowed && media.equals("application/octet-stream"))
+                || (binaryAllowed && media.isEmpty() && binaryHeader);
+        if (!accepted) {
+            throw new ApiException(415, (type == null ? "no Content-Type" : "Content-Type '" + abbreviate(type) + "'")
+                    + " is not accepted here; send application/json" + (binaryAllowed
+                            ? ", or application/octet-stream with " + BinaryTensors.HEADER_LENGTH + " for binary tensor data"
+                            : ""));
+        }
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() > 80 ? text.substring(0, 80) + "..." : text;
+    }
+
+    private static void admit(ServedModel model) {
+        if (!model.tryAdmit()) {
+            throw new ApiException(503, "model '" + model.name() + "' is busy: its queue holds "
+                    + model.maxQueueSize() + " requests; retry later", 1);
         }
     }
 
@@ -345,11 +400,4 @@ public final class Routes {
         return list;
     }
 
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
-    }
 }

@@ -34,8 +34,13 @@ public final class ModelStore implements AutoCloseable {
         this.models = models;
     }
 
-    /** How models are opened and batched. */
-    public record Settings(RuntimeOptions runtime, boolean batching, int maxBatchSize, long batchDelayMicros) {}
+    /**
+     * How models are opened, batched and queued.
+     *
+     * @param maxQueueSize requests a model holds at once unless its config says otherwise
+     */
+    public record Settings(RuntimeOptions runtime, boolean batching, int maxBatchSize, long batchDelayMicros,
+            int maxQueueSize) {}
 
     /**
      * @param batchSizes told the rows of every batch run, for metrics
@@ -56,12 +61,22 @@ public final class ModelStore implements AutoCloseable {
     }
 
     private static ServedModel open(ModelRepository.Entry entry, Settings settings, IntConsumer batchSizes) {
+        String name = entry.name();
+        Path entryDir = entry.modelFile().getParent().getParent();
+        String version = "version " + entry.version();
+        ModelIntegrity.Result integrity = ModelIntegrity.check(entryDir, entry.modelFile());
+        if (integrity.status() == ModelIntegrity.Status.REFUSED) {
+            return refused(entry, version + ": " + integrity.reason(), version + ": " + integrity.reason());
+        }
+        if (integrity.status() == ModelIntegrity.Status.UNRECORDED) {
+            LOG.warn("model '{}' {}: weights not verified: {}", name, version, integrity.reason());
+        }
         OnnxModel model;
         try {
             model = OnnxModel.load(entry.modelFile(), settings.runtime());
         } catch (ModelLoadException e) {
-            LOG.error("model '{}' refused: {}", entry.name(), e.getMessage());
-            return ServedModel.failed(entry.name(), entry.version(), entry.modelFile(), e.getMessage());
+            return refused(entry, version + ": " + ModelRepository.MODEL_FILE + " cannot be loaded (not a valid ONNX "
+                    + "model, or one with operators, types or a device this server cannot run)", e.getMessage());
         }
         String parity = "none";
         Path bundleDir = ParityBundle.locate(entry.modelFile());
@@ -73,25 +88,35 @@ public final class ModelStore implements AutoCloseable {
                             + o.outsideTolerance() + " of " + o.elements() + " elements outside tolerance, max abs error "
                             + o.maxAbsError()).collect(Collectors.joining("; "));
                     model.close();
-                    String reason = "parity check against " + bundleDir + " failed: " + failures;
-                    LOG.error("model '{}' refused: {}", entry.name(), reason);
-                    return ServedModel.failed(entry.name(), entry.version(), entry.modelFile(), reason);
+                    return refused(entry, version + ": parity check against its bundle failed: " + failures,
+                            "parity check against " + bundleDir + " failed: " + failures);
                 }
                 parity = "passed";
             } catch (IOException | RuntimeException e) {
                 model.close();
-                String reason = "parity bundle " + bundleDir + " unusable: " + e.getMessage();
-                LOG.error("model '{}' refused: {}", entry.name(), reason);
-                return ServedModel.failed(entry.name(), entry.version(), entry.modelFile(), reason);
+                return refused(entry, version + ": its parity bundle is unusable",
+                        "parity bundle " + bundleDir + " unusable: " + e.getMessage());
             }
         }
         DynamicBatcher batcher = settings.batching()
                 ? new DynamicBatcher(model, settings.maxBatchSize(), settings.batchDelayMicros(), batchSizes)
                 : null;
-        LOG.info("model '{}' version {} ready on {} (parity: {}, batching: {})", entry.name(), entry.version(),
-                model.executionProvider(), parity, settings.batching() ? "up to " + settings.maxBatchSize() + " rows, "
-                        + settings.batchDelayMicros() + " us" : "off");
-        return ServedModel.ready(entry.name(), entry.version(), model, batcher, parity);
+        int maxQueue = settings.maxQueueSize();
+        LOG.info("model '{}' version {} ready on {} (parity: {}, weights: {}, batching: {}, queue: {} requests)", name,
+                entry.version(), model.executionProvider(), parity,
+                integrity.status() == ModelIntegrity.Status.VERIFIED ? "verified" : "unverified",
+                settings.batching() ? "up to " + settings.maxBatchSize() + " rows, " + settings.batchDelayMicros() + " us"
+                        : "off", maxQueue);
+        return ServedModel.ready(name, entry.version(), model, batcher, parity, maxQueue);
+    }
+
+    /**
+     * A model that will not serve: clients see {@code publicReason}, which names no path or
+     * library; the log gets the full one.
+     */
+    private static ServedModel refused(ModelRepository.Entry entry, String publicReason, String logReason) {
+        LOG.error("model '{}' refused: {}", entry.name(), logReason);
+        return ServedModel.failed(entry.name(), entry.version(), entry.modelFile(), publicReason);
     }
 
     public Optional<ServedModel> get(String name) {

@@ -34,9 +34,11 @@ public final class ServedModel implements AutoCloseable {
     private final boolean dualnet;
     private final DynamicBatcher batcher;
     private final String parity;
+    private final int maxQueueSize;
+    private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
 
     private ServedModel(String name, long version, Path file, Status status, String reason, OnnxModel model,
-            boolean dualnet, DynamicBatcher batcher, String parity) {
+            boolean dualnet, DynamicBatcher batcher, String parity, int maxQueueSize) {
         this.name = name;
         this.version = version;
         this.file = file;
@@ -46,15 +48,42 @@ public final class ServedModel implements AutoCloseable {
         this.dualnet = dualnet;
         this.batcher = batcher;
         this.parity = parity;
+        this.maxQueueSize = maxQueueSize;
     }
 
-    static ServedModel ready(String name, long version, OnnxModel model, DynamicBatcher batcher, String parity) {
+    static ServedModel ready(String name, long version, OnnxModel model, DynamicBatcher batcher, String parity,
+            int maxQueueSize) {
         return new ServedModel(name, version, model.path(), Status.READY, null, model,
-                DualNetPredictor.hasDualnetInterface(model), batcher, parity);
+                DualNetPredictor.hasDualnetInterface(model), batcher, parity, maxQueueSize);
     }
 
+    /** @param reason why it does not serve, fit for clients: no paths, no library names */
     static ServedModel failed(String name, long version, Path file, String reason) {
-        return new ServedModel(name, version, file, Status.FAILED, reason, null, false, null, null);
+        return new ServedModel(name, version, file, Status.FAILED, reason, null, false, null, null, 0);
+    }
+
+    /**
+     * Takes a place in the model's queue, which holds the requests admitted and not yet
+     * answered; {@link #release} gives it back.
+     *
+     * @return false when the queue is full, so the request should be refused at once
+     */
+    public boolean tryAdmit() {
+        if (held.incrementAndGet() > maxQueueSize) {
+            held.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Gives back the place a successful {@link #tryAdmit} took. */
+    public void release() {
+        held.decrementAndGet();
+    }
+
+    /** Requests the model holds at once, queued or running. */
+    public int maxQueueSize() {
+        return maxQueueSize;
     }
 
     public String name() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dualnet.runtime.RuntimeOptions;
 import dev.dualnet.server.DualnetServer;
+import dev.dualnet.server.http.BufferedBodyHandler;
 import dev.dualnet.server.models.ModelStore;
 import java.io.IOException;
 import java.net.URI;
@@ -50,9 +51,19 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(Path repository, boolean batching, long batchDelayMicros) throws IOException {
-        return new TestServer(DualnetServer.start(new DualnetServer.Settings("127.0.0.1", 0, repository,
-                new ModelStore.Settings(RuntimeOptions.defaults().withIntraOpThreads(2), batching, 64, batchDelayMicros),
-                1 << 20, 32)));
+        return start(settings(repository, batching, batchDelayMicros));
+    }
+
+    /** The settings {@link #start(Path, boolean, long)} uses, for tests that change one of them. */
+    public static DualnetServer.Settings settings(Path repository, boolean batching, long batchDelayMicros) {
+        return new DualnetServer.Settings("127.0.0.1", 0, repository,
+                new ModelStore.Settings(RuntimeOptions.defaults().withIntraOpThreads(2), batching, 64, batchDelayMicros,
+                        256),
+                new BufferedBodyHandler.Limits(1 << 20, 30_000, 1024, 1_000), 32, java.util.List.of());
+    }
+
+    public static TestServer start(DualnetServer.Settings settings) throws IOException {
+        return new TestServer(DualnetServer.start(settings));
     }
 
     public DualnetServer server() {
