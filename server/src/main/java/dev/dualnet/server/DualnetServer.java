@@ -33,8 +33,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.http.UriCompliance;
-import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -258,8 +258,16 @@ public final class DualnetServer implements AutoCloseable {
     public void drainAndStop(long timeoutMillis) {
         draining = true;
         for (Connector connector : app.jettyServer().server().getConnectors()) {
-            // Closes the listening socket: a new connection is refused at once rather than accepted and dropped.
-            ((AbstractConnector) connector).shutdown();
+            // Closes the listening socket only: a new connection is refused at once rather than accepted and
+            // dropped, while open ones get their answers. (A Jetty shutdown would also half-close each
+            // connection after its current response, failing a request its client already sent.)
+            if (connector instanceof NetworkConnector network) {
+                try {
+                    network.close();
+                } catch (RuntimeException e) {
+                    LOG.warn("closing the listener failed: {}", e.toString());
+                }
+            }
         }
         LOG.info("shutting down: draining {} in-flight request(s)", inFlightCount());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
