@@ -34,7 +34,7 @@ class ServerApiTest {
         // A broken model and one that fails its parity check must not stop the others.
         Files.createDirectories(repo.resolve("broken").resolve("1"));
         Files.writeString(repo.resolve("broken").resolve("1").resolve("model.onnx"), "not a model");
-        TestServer.copyTree(TestServer.seedEntry(), repo.resolve("drifted"));
+        TestServer.copyEntry(TestServer.seedEntry(), repo, "drifted");
         Path expected = repo.resolve("drifted").resolve("1").resolve("parity").resolve("digit.f32");
         byte[] bytes = Files.readAllBytes(expected);
         bytes[3] ^= 0x40; // the exponent of the first expected probability

@@ -9,9 +9,10 @@ import dev.dualnet.runtime.ElementType;
 import dev.dualnet.runtime.MnistImages;
 import dev.dualnet.runtime.NamedTensor;
 import dev.dualnet.runtime.Prediction;
-import dev.dualnet.runtime.TensorSpec;
+import dev.dualnet.runtime.config.TensorSignature;
 import dev.dualnet.server.metrics.ServerMetrics;
 import dev.dualnet.server.models.ModelStore;
+import dev.dualnet.server.models.RequestValidator;
 import dev.dualnet.server.models.ServedModel;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -68,8 +69,9 @@ public final class Routes {
         body.put("name", model.name());
         body.putArray("versions").add(Long.toString(model.version()));
         body.put("platform", "onnxruntime_onnx");
-        body.set("inputs", specs(model.inputs()));
-        body.set("outputs", specs(model.outputs()));
+        int maxBatch = model.signature().maxBatchSize();
+        body.set("inputs", specs(model.signature().inputs(), maxBatch));
+        body.set("outputs", specs(model.signature().outputs(), maxBatch));
         ctx.json(body);
     }
 
@@ -156,16 +158,28 @@ public final class Routes {
             }
             numbers[i] = number.asLong();
         }
-        respondWhenDone(ctx, model.infer(List.of(
-                new NamedTensor(DualNetPredictor.IMAGE, ElementType.FP32, new long[] {n, 1, 28, 28}, images),
-                new NamedTensor(DualNetPredictor.NUMBER, ElementType.INT64, new long[] {n}, numbers)), Set.of())
-                        .whenComplete((outputs, failure) -> model.release()),
+        // A list longer than the model's max_batch_size runs as several requests of at most that many.
+        int chunk = model.signature().maxBatchSize() > 0 ? model.signature().maxBatchSize() : n;
+        List<CompletableFuture<Map<String, NamedTensor>>> parts = new ArrayList<>();
+        for (int from = 0; from < n; from += chunk) {
+            int rows = Math.min(chunk, n - from);
+            parts.add(model.infer(List.of(
+                    new NamedTensor(DualNetPredictor.IMAGE, ElementType.FP32, new long[] {rows, 1, 28, 28},
+                            java.util.Arrays.copyOfRange(images, from * DualNetPredictor.PIXELS,
+                                    (from + rows) * DualNetPredictor.PIXELS)),
+                    new NamedTensor(DualNetPredictor.NUMBER, ElementType.INT64, new long[] {rows},
+                            java.util.Arrays.copyOfRange(numbers, from, from + rows))), Set.of()));
+        }
+        CompletableFuture<List<Map<String, NamedTensor>>> all = CompletableFuture
+                .allOf(parts.toArray(CompletableFuture[]::new))
+                .thenApply(done -> parts.stream().map(CompletableFuture::join).toList());
+        respondWhenDone(ctx, all.whenComplete((outputs, failure) -> model.release()),
                 outputs -> ctx.json(predictions(model.name(), outputs, n, single)));
     }
 
-    private ObjectNode predictions(String modelName, Map<String, NamedTensor> outputs, int n, boolean single) {
-        float[] digits = (float[]) outputs.get(DualNetPredictor.DIGIT).data();
-        float[] sums = (float[]) outputs.get(DualNetPredictor.SUM).data();
+    private ObjectNode predictions(String modelName, List<Map<String, NamedTensor>> parts, int n, boolean single) {
+        float[] digits = concat(parts, DualNetPredictor.DIGIT, n * DualNetPredictor.DIGITS);
+        float[] sums = concat(parts, DualNetPredictor.SUM, n * DualNetPredictor.SUMS);
         ArrayNode predictions = json.createArrayNode();
         for (int i = 0; i < n; i++) {
             ObjectNode p = predictions.addObject();
@@ -185,6 +199,20 @@ public final class Routes {
         result.put("model", modelName);
         result.set("predictions", predictions);
         return result;
+    }
+
+    private static float[] concat(List<Map<String, NamedTensor>> parts, String output, int length) {
+        if (parts.size() == 1) {
+            return (float[]) parts.get(0).get(output).data();
+        }
+        float[] all = new float[length];
+        int at = 0;
+        for (Map<String, NamedTensor> part : parts) {
+            float[] values = (float[]) part.get(output).data();
+            System.arraycopy(values, 0, all, at, values.length);
+            at += values.length;
+        }
+        return all;
     }
 
     /** {@code GET /models/{name}/card}: the model card written at export, when there is one. */
@@ -386,14 +414,14 @@ public final class Routes {
         void respond(T value) throws IOException;
     }
 
-    private ArrayNode specs(Map<String, TensorSpec> specs) {
+    private ArrayNode specs(List<TensorSignature> tensors, int maxBatchSize) {
         ArrayNode list = json.createArrayNode();
-        for (TensorSpec spec : specs.values()) {
+        for (TensorSignature tensor : tensors) {
             ObjectNode node = list.addObject();
-            node.put("name", spec.name());
-            node.put("datatype", spec.type().protocolName());
+            node.put("name", tensor.name());
+            node.put("datatype", tensor.type().protocolName());
             ArrayNode shape = node.putArray("shape");
-            for (long dim : spec.shape()) {
+            for (long dim : RequestValidator.protocolShape(tensor, maxBatchSize)) {
                 shape.add(dim);
             }
         }

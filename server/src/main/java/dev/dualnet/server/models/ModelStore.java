@@ -4,6 +4,9 @@ import dev.dualnet.runtime.ModelLoadException;
 import dev.dualnet.runtime.ModelRepository;
 import dev.dualnet.runtime.OnnxModel;
 import dev.dualnet.runtime.RuntimeOptions;
+import dev.dualnet.runtime.config.ModelConfigFile;
+import dev.dualnet.runtime.config.ModelSignature;
+import dev.dualnet.runtime.config.proto.ModelConfigProto;
 import dev.dualnet.runtime.parity.OutputComparison;
 import dev.dualnet.runtime.parity.ParityBundle;
 import dev.dualnet.runtime.parity.ParityCheck;
@@ -71,12 +74,32 @@ public final class ModelStore implements AutoCloseable {
         if (integrity.status() == ModelIntegrity.Status.UNRECORDED) {
             LOG.warn("model '{}' {}: weights not verified: {}", name, version, integrity.reason());
         }
+        Path configFile = entryDir.resolve(ModelConfigFile.FILE_NAME);
+        Optional<ModelConfigProto.ModelConfig> config = Optional.empty();
+        if (Files.exists(configFile)) {
+            try {
+                config = Optional.of(ModelConfigFile.read(configFile));
+            } catch (ModelLoadException e) {
+                return refused(entry, e.getMessage(), e.getMessage());
+            }
+        }
         OnnxModel model;
         try {
             model = OnnxModel.load(entry.modelFile(), settings.runtime());
         } catch (ModelLoadException e) {
             return refused(entry, version + ": " + ModelRepository.MODEL_FILE + " cannot be loaded (not a valid ONNX "
                     + "model, or one with operators, types or a device this server cannot run)", e.getMessage());
+        }
+        ModelSignature signature;
+        try {
+            signature = ModelSignature.resolve(name, config, model.inputs(), model.outputs(), settings.maxBatchSize());
+        } catch (ModelLoadException e) {
+            model.close();
+            return refused(entry, e.getMessage(), e.getMessage());
+        }
+        if (signature.derived()) {
+            LOG.warn("model '{}' has no {}: its interface is derived from the graph (max_batch_size {})", name,
+                    ModelConfigFile.FILE_NAME, signature.maxBatchSize());
         }
         String parity = "none";
         Path bundleDir = ParityBundle.locate(entry.modelFile());
@@ -98,16 +121,18 @@ public final class ModelStore implements AutoCloseable {
                         "parity bundle " + bundleDir + " unusable: " + e.getMessage());
             }
         }
-        DynamicBatcher batcher = settings.batching()
-                ? new DynamicBatcher(model, settings.maxBatchSize(), settings.batchDelayMicros(), batchSizes)
+        boolean batching = settings.batching() && signature.maxBatchSize() > 0;
+        int batchRows = Math.min(settings.maxBatchSize(), signature.maxBatchSize());
+        DynamicBatcher batcher = batching
+                ? new DynamicBatcher(model, batchRows, settings.batchDelayMicros(), batchSizes)
                 : null;
-        int maxQueue = settings.maxQueueSize();
+        int maxQueue = signature.maxQueueSize() > 0 ? signature.maxQueueSize() : settings.maxQueueSize();
         LOG.info("model '{}' version {} ready on {} (parity: {}, weights: {}, batching: {}, queue: {} requests)", name,
                 entry.version(), model.executionProvider(), parity,
                 integrity.status() == ModelIntegrity.Status.VERIFIED ? "verified" : "unverified",
-                settings.batching() ? "up to " + settings.maxBatchSize() + " rows, " + settings.batchDelayMicros() + " us"
-                        : "off", maxQueue);
-        return ServedModel.ready(name, entry.version(), model, batcher, parity, maxQueue);
+                batching ? "up to " + batchRows + " rows, " + settings.batchDelayMicros() + " us" : "off", maxQueue);
+        return ServedModel.ready(name, entry.version(), model, new RequestValidator(signature), batcher, parity,
+                maxQueue);
     }
 
     /**

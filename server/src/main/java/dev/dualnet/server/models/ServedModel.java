@@ -5,9 +5,8 @@ import dev.dualnet.runtime.ExecutionProvider;
 import dev.dualnet.runtime.InvalidInputException;
 import dev.dualnet.runtime.NamedTensor;
 import dev.dualnet.runtime.OnnxModel;
-import dev.dualnet.runtime.TensorSpec;
+import dev.dualnet.runtime.config.ModelSignature;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,10 +34,11 @@ public final class ServedModel implements AutoCloseable {
     private final DynamicBatcher batcher;
     private final String parity;
     private final int maxQueueSize;
+    private final RequestValidator validator;
     private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
 
     private ServedModel(String name, long version, Path file, Status status, String reason, OnnxModel model,
-            boolean dualnet, DynamicBatcher batcher, String parity, int maxQueueSize) {
+            boolean dualnet, DynamicBatcher batcher, String parity, int maxQueueSize, RequestValidator validator) {
         this.name = name;
         this.version = version;
         this.file = file;
@@ -49,17 +49,18 @@ public final class ServedModel implements AutoCloseable {
         this.batcher = batcher;
         this.parity = parity;
         this.maxQueueSize = maxQueueSize;
+        this.validator = validator;
     }
 
-    static ServedModel ready(String name, long version, OnnxModel model, DynamicBatcher batcher, String parity,
-            int maxQueueSize) {
+    static ServedModel ready(String name, long version, OnnxModel model, RequestValidator validator,
+            DynamicBatcher batcher, String parity, int maxQueueSize) {
         return new ServedModel(name, version, model.path(), Status.READY, null, model,
-                DualNetPredictor.hasDualnetInterface(model), batcher, parity, maxQueueSize);
+                DualNetPredictor.hasDualnetInterface(model), batcher, parity, maxQueueSize, validator);
     }
 
     /** @param reason why it does not serve, fit for clients: no paths, no library names */
     static ServedModel failed(String name, long version, Path file, String reason) {
-        return new ServedModel(name, version, file, Status.FAILED, reason, null, false, null, null, 0);
+        return new ServedModel(name, version, file, Status.FAILED, reason, null, false, null, null, 0, null);
     }
 
     /**
@@ -115,12 +116,9 @@ public final class ServedModel implements AutoCloseable {
         return model == null ? null : model.executionProvider();
     }
 
-    public Map<String, TensorSpec> inputs() {
-        return model.inputs();
-    }
-
-    public Map<String, TensorSpec> outputs() {
-        return model.outputs();
+    /** The interface clients see: its config.pbtxt resolved against the graph. */
+    public ModelSignature signature() {
+        return validator.signature();
     }
 
     /** Whether the model has the dualnet interface, so /predict can use it. */
@@ -131,19 +129,18 @@ public final class ServedModel implements AutoCloseable {
     /**
      * Runs a request, batched with others when possible.
      *
-     * @throws InvalidInputException if the request does not fit the model
+     * @throws InvalidInputException if the request does not fit the model's signature
      */
     public CompletableFuture<Map<String, NamedTensor>> infer(List<NamedTensor> feeds, Set<String> outputs) {
-        List<NamedTensor> ordered = inModelOrder(feeds);
+        RequestValidator.Checked request = validator.check(feeds, outputs);
         if (dualnet) {
-            checkDualnetValues(ordered);
+            checkDualnetValues(request.feeds());
         }
-        int rows = batchRows(ordered);
-        if (batcher == null || rows < 0) {
-            return CompletableFuture.completedFuture(model.run(ordered, outputs));
+        if (batcher == null || !request.batched()) {
+            return CompletableFuture.completedFuture(model.run(request.feeds(), request.outputs()));
         }
-        model.validate(ordered, outputs);
-        return batcher.submit(ordered, outputs, rows);
+        model.validate(request.feeds(), request.outputs());
+        return batcher.submit(request.feeds(), request.outputs(), request.rows());
     }
 
     /** dualnet's value ranges, which the model's types alone do not express. */
@@ -157,41 +154,6 @@ public final class ServedModel implements AutoCloseable {
                 }
             }
         }
-    }
-
-    /** Inputs sorted into the model's input order; unknown or duplicate names are left for validation to report. */
-    private List<NamedTensor> inModelOrder(List<NamedTensor> feeds) {
-        List<NamedTensor> ordered = new ArrayList<>(feeds.size());
-        for (String input : model.inputs().keySet()) {
-            for (NamedTensor feed : feeds) {
-                if (feed.name().equals(input)) {
-                    ordered.add(feed);
-                }
-            }
-        }
-        for (NamedTensor feed : feeds) {
-            if (!model.inputs().containsKey(feed.name())) {
-                ordered.add(feed);
-            }
-        }
-        return ordered;
-    }
-
-    /** The shared first dimension when every input is batched along it, else -1. */
-    private int batchRows(List<NamedTensor> feeds) {
-        int rows = -1;
-        for (NamedTensor feed : feeds) {
-            TensorSpec spec = model.inputs().get(feed.name());
-            long[] shape = feed.shape();
-            if (spec == null || spec.rank() == 0 || spec.shape()[0] != -1 || shape.length == 0) {
-                return -1;
-            }
-            if (rows >= 0 && shape[0] != rows) {
-                return -1;
-            }
-            rows = (int) shape[0];
-        }
-        return rows;
     }
 
     @Override

@@ -40,10 +40,10 @@ public final class TestServer implements AutoCloseable {
     /** Builds a repository under {@code dir} with dualnet, seed and adder. */
     public static Path repository(Path dir) throws IOException {
         Path repo = dir.resolve("models");
-        copyTree(seedEntry(), repo.resolve("dualnet"));
-        copyTree(seedEntry(), repo.resolve("seed"));
+        copyEntry(seedEntry(), repo, "dualnet");
+        copyEntry(seedEntry(), repo, "seed");
         try {
-            copyTree(Path.of(TestServer.class.getResource("/models/adder").toURI()), repo.resolve("adder"));
+            copyEntry(Path.of(TestServer.class.getResource("/models/adder").toURI()), repo, "adder");
         } catch (URISyntaxException e) {
             throw new IOException(e);
         }
@@ -116,6 +116,17 @@ public final class TestServer implements AutoCloseable {
 
     public static ObjectMapper mapper() {
         return JSON;
+    }
+
+    /** Copies a repository entry under another name, which its config.pbtxt then states, as Triton requires. */
+    public static Path copyEntry(Path from, Path repository, String name) throws IOException {
+        Path to = repository.resolve(name);
+        copyTree(from, to);
+        Path config = to.resolve("config.pbtxt");
+        if (Files.isRegularFile(config)) {
+            Files.writeString(config, Files.readString(config).replaceFirst("(?m)^name: \"[^\"]*\"", "name: \"" + name + "\""));
+        }
+        return to;
     }
 
     public static void copyTree(Path from, Path to) throws IOException {
