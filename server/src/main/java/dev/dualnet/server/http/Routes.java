@@ -312,22 +312,20 @@ public final class Routes {
 
     /**
      * Infer endpoints take JSON, or binary tensor data after a JSON header; anything else is
-     * refused, so that a page on another site cannot post to them without a CORS preflight.
-     * A request without Content-Type is taken only with the binary header, which itself needs
-     * a preflight.
+     * refused, so that a page on another site cannot post to them without a CORS preflight. The
+     * binary extension's header itself needs a preflight, so with it any Content-Type is taken
+     * (clients built on libcurl send its form default).
      */
     private static void requireMediaType(Context ctx, boolean binaryAllowed) {
         String type = ctx.header("Content-Type");
         String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
-        boolean binaryHeader = ctx.header(BinaryTensors.HEADER_LENGTH) != null;
         boolean accepted = media.equals("application/json")
-                || (binaryAllowed && media.equals("application/octet-stream"))
-                || (binaryAllowed && media.isEmpty() && binaryHeader);
+                || (binaryAllowed && (media.equals("application/octet-stream")
+                        || ctx.header(BinaryTensors.HEADER_LENGTH) != null));
         if (!accepted) {
             throw new ApiException(415, (type == null ? "no Content-Type" : "Content-Type '" + abbreviate(type) + "'")
                     + " is not accepted here; send application/json" + (binaryAllowed
-                            ? ", or application/octet-stream with " + BinaryTensors.HEADER_LENGTH + " for binary tensor data"
-                            : ""));
+                            ? ", or binary tensor data with " + BinaryTensors.HEADER_LENGTH : ""));
         }
     }
 
