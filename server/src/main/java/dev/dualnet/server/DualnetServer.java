@@ -12,6 +12,7 @@ import dev.dualnet.server.http.ClientFaults;
 import dev.dualnet.server.http.ErrorBodies;
 import dev.dualnet.server.http.InFlightRequests;
 import dev.dualnet.server.http.JsonErrorHandler;
+import dev.dualnet.server.http.MethodFilter;
 import dev.dualnet.server.http.Routes;
 import dev.dualnet.server.metrics.ServerMetrics;
 import dev.dualnet.server.models.ModelStore;
@@ -134,6 +135,7 @@ public final class DualnetServer implements AutoCloseable {
                 jetty.setErrorHandler(new JsonErrorHandler());
                 // Outermost first: count every request until its response is out, then read its body.
                 jetty.insertHandler(new BufferedBodyHandler(settings.body(), faults));
+                jetty.insertHandler(new MethodFilter());
                 jetty.insertHandler(graceful);
             });
             config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorHandler()));

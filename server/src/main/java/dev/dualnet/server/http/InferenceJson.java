@@ -253,7 +253,7 @@ public final class InferenceJson {
         if (size == null) {
             return null;
         }
-        if (!size.canConvertToExactIntegral() || size.asLong() < 0) {
+        if (!size.isIntegralNumber() || !size.canConvertToLong() || size.asLong() < 0) {
             throw ApiException.badRequest(where + ".parameters." + BinaryTensors.SIZE + " is " + size
                     + ", expected a non-negative integer");
         }
@@ -268,7 +268,8 @@ public final class InferenceJson {
         long elements = 1;
         for (int d = 0; d < shape.length; d++) {
             JsonNode dim = shapeNode.get(d);
-            if (!dim.canConvertToExactIntegral() || dim.asLong() < 0) {
+            // canConvertToLong: a dimension past 2^63 would otherwise wrap into a small one.
+            if (!dim.canConvertToExactIntegral() || !dim.canConvertToLong() || dim.asLong() < 0) {
                 throw ApiException.badRequest(where + ".shape[" + d + "] is " + dim + ", expected a non-negative integer");
             }
             shape[d] = dim.asLong();

@@ -153,7 +153,8 @@ public final class Routes {
             System.arraycopy(image(item.get("image"), where), 0, images, i * DualNetPredictor.PIXELS,
                     DualNetPredictor.PIXELS);
             JsonNode number = item.get("number");
-            if (number == null || !number.canConvertToExactIntegral() || number.asLong() < 0 || number.asLong() > 9) {
+            if (number == null || !number.canConvertToExactIntegral() || !number.canConvertToLong() || number.asLong() < 0
+                    || number.asLong() > 9) {
                 throw ApiException.badRequest(where + "\"number\" is " + number + ", expected an integer 0..9");
             }
             numbers[i] = number.asLong();
