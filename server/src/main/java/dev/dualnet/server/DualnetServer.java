@@ -35,7 +35,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnector;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -50,6 +52,8 @@ public final class DualnetServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DualnetServer.class);
     /** How long a drained server waits for idle keep-alive connections to close before it closes them. */
     private static final long IDLE_CONNECTION_GRACE_MILLIS = 1_000;
+    /** Connections the kernel may hold ready for accepting (capped by net.core.somaxconn). */
+    private static final int ACCEPT_QUEUE = 4096;
     /** Enough that a few slow clients cannot hold up every response; more buys nothing on small machines. */
     private static final int RESPONDER_THREADS = Math.max(4, Runtime.getRuntime().availableProcessors());
 
@@ -124,8 +128,15 @@ public final class DualnetServer implements AutoCloseable {
         GracefulHandler graceful = new GracefulHandler();
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
-            config.jetty.host = settings.host();
-            config.jetty.port = settings.port();
+            config.jetty.addConnector((jetty, http) -> {
+                ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+                connector.setHost(settings.host());
+                connector.setPort(settings.port());
+                // Java's default backlog of 50 drops the SYNs of a burst of new connections, which
+                // clients then retry after 1, 3, 7 s: a latency the server never sees.
+                connector.setAcceptQueueSize(ACCEPT_QUEUE);
+                return connector;
+            });
             config.jetty.threadPool = new QueuedThreadPool(settings.threads(), Math.min(8, settings.threads()));
             config.http.maxRequestSize = settings.body().maxBodyBytes();
             config.http.prefer405over404 = true; // a GET on an infer route is the wrong method, not a missing route
