@@ -142,27 +142,10 @@ class ShutdownTest {
     @Test
     void sigtermDrainsInFlightRequestsAndExitsZero() throws Exception {
         Path repo = TestServer.repository(dir);
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = freePort();
         // A 1.5 s batching delay keeps a lone request in flight long enough to signal during it.
-        Process server = new ProcessBuilder(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                "dev.dualnet.server.ServerCli", "serve", "--port", Integer.toString(port),
-                "--model-dir", repo.toString(), "--batch-delay-us", "1500000"))
-                .redirectErrorStream(true).start();
+        Process server = startServer(repo, port, "1500000");
         try {
-            BufferedReader output = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-            StringBuilder log = new StringBuilder();
-            for (String line; (line = output.readLine()) != null; ) {
-                log.append(line).append('\n');
-                if (line.contains("listening on http://")) {
-                    break;
-                }
-            }
-            assertThat(log.toString()).contains("listening on");
             Digits digits = Digits.load();
             String body = "{\"image\":" + TestServer.mapper().writeValueAsString(digits.image(0)) + ",\"number\":2}";
             CompletableFuture<HttpResponse<String>> inFlight = HttpClient.newHttpClient().sendAsync(

@@ -2,7 +2,6 @@ package dev.dualnet.server.http;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,11 +18,11 @@ public final class ClientFaults {
     private final LongSupplier clock;
     private final ConcurrentHashMap<String, Window> windows = new ConcurrentHashMap<>();
 
-    /** Counts since the kind's last WARN line, and when that was. */
+    /** Faults of one kind since its last WARN line, and when that was; guarded by itself. */
     private static final class Window {
-        final AtomicLong suppressed = new AtomicLong();
-        volatile long lastLogged;
-        volatile boolean logged;
+        long suppressed;
+        long lastLogged;
+        boolean logged;
     }
 
     public ClientFaults(long interval, TimeUnit unit, LongSupplier nanoClock) {
@@ -46,10 +45,11 @@ public final class ClientFaults {
         long now = clock.getAsLong();
         synchronized (window) {
             if (window.logged && now - window.lastLogged < intervalNanos) {
-                window.suppressed.incrementAndGet();
+                window.suppressed++;
                 return false;
             }
-            long more = window.suppressed.getAndSet(0);
+            long more = window.suppressed;
+            window.suppressed = 0;
             window.lastLogged = now;
             window.logged = true;
             LOG.warn("client fault: {}: {}{}", kind, detail, more == 0 ? ""
