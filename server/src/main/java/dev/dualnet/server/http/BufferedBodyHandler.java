@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.eclipse.jetty.http.BadMessageException;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -151,23 +151,23 @@ public final class BufferedBodyHandler extends Handler.Wrapper {
         private void failed(Throwable failure) {
             if (failure instanceof TimeoutException) {
                 refuse(408, "request body not complete within the idle timeout", "idle request body");
-            } else if (badMessage(failure) != null) {
-                int code = badMessage(failure).getCode();
-                refuse(code >= 400 && code < 500 ? code : 400,
-                        "malformed request body framing (chunked encoding or length)", "malformed body framing");
             } else if (failure instanceof java.io.IOException) {
                 // Usually nobody is left to read this; a client that only half-closed gets its answer.
                 boolean chunked = request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
                 refuse(400, chunked ? "malformed or truncated chunked request body" : "request body ended after "
                         + body.size() + " bytes, before its declared length", "aborted upload");
+            } else if (httpFailure(failure) != null) {
+                int code = httpFailure(failure).getCode();
+                refuse(code >= 400 && code < 500 ? code : 400,
+                        "malformed request body framing (chunked encoding or length)", "malformed body framing");
             } else {
                 refuse(400, "unreadable request body", "unreadable body: " + failure.getClass().getSimpleName());
             }
         }
 
-        private static BadMessageException badMessage(Throwable failure) {
+        private static HttpException httpFailure(Throwable failure) {
             for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-                if (cause instanceof BadMessageException bad) {
+                if (cause instanceof HttpException bad) {
                     return bad;
                 }
             }

@@ -1,9 +1,5 @@
 package dev.dualnet.server.http;
 
-import java.nio.ByteBuffer;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
@@ -15,12 +11,6 @@ import org.eclipse.jetty.util.Callback;
  * server's own words rather than Jetty's.
  */
 public final class JsonErrorHandler extends ErrorHandler {
-    @Override
-    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-        fields.put(new HttpField(HttpHeader.CONTENT_TYPE, ErrorBodies.JSON));
-        return ByteBuffer.wrap(ErrorBodies.json(describe(status), null));
-    }
-
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
             Callback callback) {

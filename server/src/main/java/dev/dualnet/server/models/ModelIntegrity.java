@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -58,8 +57,7 @@ final class ModelIntegrity {
         }
         Map<String, String> expected = new LinkedHashMap<>();
         expected.put(relative, onnx.get("sha256").asText());
-        for (Iterator<Map.Entry<String, JsonNode>> it = onnx.path("externalData").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> data = it.next();
+        for (Map.Entry<String, JsonNode> data : onnx.path("externalData").properties()) {
             expected.put(data.getKey(), data.getValue().asText());
         }
         for (Map.Entry<String, String> file : expected.entrySet()) {
