@@ -67,8 +67,9 @@ final class PipelineCommand implements Callable<Integer> {
     @Option(names = "--run-dir", paramLabel = "DIR", description = "Training run directory (default: runs/pipeline-PRESET).")
     Path runDir;
 
-    @Option(names = "--out", defaultValue = "models/dualnet", paramLabel = "DIR",
-            description = "Model repository entry to write (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--out", defaultValue = "runs/pipeline/models/dualnet", paramLabel = "DIR",
+            description = "Model repository entry to write (default: ${DEFAULT-VALUE}, outside the tracked "
+                    + "models/; copy it there to make it the served default).")
     Path out;
 
     @Option(names = "--report-dir", defaultValue = "parity-report", paramLabel = "DIR",
