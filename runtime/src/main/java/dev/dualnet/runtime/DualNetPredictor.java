@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * large batch runs as consecutive slices of {@link #rowsPerRun()} rows: the seed model's first
  * activation is 13.5 KiB a row, and a whole batch of 256 no longer fits the cores' L2 caches: in
  * slices of 64 rows per intra-op thread, ONNX Runtime ran it 20-27% faster, and this class 6-8%
- * (BENCHMARKS.md). Each row's result does not depend on the others in its run. Safe for concurrent
+ * (measured; see git history). Each row's result does not depend on the others in its run. Safe for concurrent
  * use; close it to close the model.
  */
 public final class DualNetPredictor implements AutoCloseable {

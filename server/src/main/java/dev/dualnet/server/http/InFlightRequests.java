@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Inference requests do not hold an HTTP worker while their batch runs: the handler hands the
  * pending result to {@link #responders()}, which writes the response when it is ready. On two
  * cores this cut server CPU per request from about 300 to 200 µs against one parked worker per
- * request (see BENCHMARKS.md). A few threads rather than the batcher's own keep one slow client from
+ * request (measured; see git history). A few threads rather than the batcher's own keep one slow client from
  * stalling inference.
  */
 public final class InFlightRequests implements AutoCloseable {

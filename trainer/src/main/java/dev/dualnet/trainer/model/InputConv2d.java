@@ -14,7 +14,7 @@ import java.util.List;
  *
  * <p>Why: libtorch hands a convolution's weight gradient to oneDNN, which pads a single input channel
  * to a block of eight channels. For the first convolution of both presets that one kernel, with its
- * reorders, took about 1.9 ms of a 10 ms seed step on an AVX2 host (BENCHMARKS.md). The input of this
+ * reorders, took about 1.9 ms of a 10 ms seed step on an AVX2 host (measured; see git history). The input of this
  * block never needs a gradient (it is the image, or the standardised image), so the weight gradient is
  * a correlation of the input with the output's gradient: one forward convolution with the batch as the
  * channels and the output's gradients as the filters, which oneDNN runs about twice as fast.

@@ -23,7 +23,7 @@ public final class Devices {
         int id = option.contains(":") ? Integer.parseInt(option.substring(option.indexOf(':') + 1)) : 0;
         if (id >= gpus) {
             throw new UserException("--device " + option + ": the PyTorch engine sees " + gpus + " CUDA GPU(s)"
-                    + (gpus == 0 ? "; use a GPU build (DUALNET_BUILD=gpu, README: GPU) on a CUDA machine, or --device cpu"
+                    + (gpus == 0 ? "; use a GPU build (DUALNET_BUILD=gpu, docs/gpu.md) on a CUDA machine, or --device cpu"
                             : ""));
         }
         return Device.gpu(id);

@@ -15,7 +15,7 @@ import dev.dualnet.trainer.model.ParameterGradient;
  * <p>Every step runs on one thread because that is what keeps a run reproducible bit for bit. Two
  * data-parallel workers, each running forward and backward on half the batch, trained the seed preset
  * about 1.2 times as fast on two cores, but in CI an uninterrupted two-worker run once ended with
- * weights far from those of the same run killed and resumed (BENCHMARKS.md), with no cause found in
+ * weights far from those of the same run killed and resumed (measured; see git history), with no cause found in
  * the worker code. One thread per step is the execution model libtorch itself keeps deterministic for
  * a fixed thread count.
  */
