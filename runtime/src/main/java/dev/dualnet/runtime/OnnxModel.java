@@ -39,6 +39,9 @@ public final class OnnxModel implements AutoCloseable {
     private final Path path;
     private final OrtEnvironment environment;
     private final OrtSession session;
+    /** Kept open while the session lives, as ONNX Runtime documents; closed with it. */
+    private final OrtSession.SessionOptions sessionOptions;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final ExecutionProvider provider;
     private final int intraOpThreads;
     private final Map<String, TensorSpec> inputs;
@@ -47,11 +50,12 @@ public final class OnnxModel implements AutoCloseable {
     private final Map<String, String[]> inputDimensionNames;
     private final Map<String, String> metadata;
 
-    private OnnxModel(Path path, OrtEnvironment environment, OrtSession session, ExecutionProvider provider,
-            int intraOpThreads) throws OrtException {
+    private OnnxModel(Path path, OrtEnvironment environment, OrtSession session, OrtSession.SessionOptions sessionOptions,
+            ExecutionProvider provider, int intraOpThreads) throws OrtException {
         this.path = path;
         this.environment = environment;
         this.session = session;
+        this.sessionOptions = sessionOptions;
         this.provider = provider;
         this.intraOpThreads = intraOpThreads;
         this.inputs = specs(session.getInputInfo(), path);
@@ -102,14 +106,17 @@ public final class OnnxModel implements AutoCloseable {
 
     private static OnnxModel open(Path file, OrtEnvironment environment, RuntimeOptions options,
             ExecutionProvider provider) throws OrtException {
-        try (OrtSession.SessionOptions sessionOptions = sessionOptions(options, provider == ExecutionProvider.CUDA)) {
-            OrtSession session = environment.createSession(file.toString(), sessionOptions);
-            try {
-                return new OnnxModel(file, environment, session, provider, options.intraOpThreads());
-            } catch (OrtException | RuntimeException e) {
+        OrtSession.SessionOptions sessionOptions = sessionOptions(options, provider == ExecutionProvider.CUDA);
+        OrtSession session = null;
+        try {
+            session = environment.createSession(file.toString(), sessionOptions);
+            return new OnnxModel(file, environment, session, sessionOptions, provider, options.intraOpThreads());
+        } catch (OrtException | RuntimeException e) {
+            if (session != null) {
                 session.close();
-                throw e;
             }
+            sessionOptions.close();
+            throw e;
         }
     }
 
@@ -176,8 +183,10 @@ public final class OnnxModel implements AutoCloseable {
      *     wrong type or shape, has a dimension of size 0, disagrees with another input on a dimension
      *     the graph gives the same name (the batch, usually), or an unknown output is requested
      * @throws InferenceException when ONNX Runtime fails on valid input
+     * @throws IllegalStateException when the model is closed
      */
     public Map<String, NamedTensor> run(List<NamedTensor> feeds, Set<String> requested) {
+        requireOpen();
         validate(feeds, requested);
         Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
         try {
@@ -207,6 +216,7 @@ public final class OnnxModel implements AutoCloseable {
      * caller closes the result and every tensor.
      */
     OrtSession.Result runInto(Map<String, OnnxTensor> feeds, Map<String, OnnxTensor> outputs) throws OrtException {
+        requireOpen();
         return session.run(feeds, outputs);
     }
 
@@ -406,12 +416,27 @@ public final class OnnxModel implements AutoCloseable {
         return newline < 0 ? message : message.substring(0, newline);
     }
 
+    /**
+     * Frees the native session and its options. Closing twice does nothing; running after close
+     * throws {@link IllegalStateException}. Close only once the model's runs have returned.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             session.close();
         } catch (OrtException e) {
             LOG.warn("{}: closing the session failed: {}", path, e.getMessage());
+        } finally {
+            sessionOptions.close();
+        }
+    }
+
+    private void requireOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException(path.getFileName() + ": the model is closed");
         }
     }
 

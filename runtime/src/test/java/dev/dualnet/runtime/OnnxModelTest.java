@@ -114,6 +114,22 @@ class OnnxModelTest {
     }
 
     @Test
+    void closingTwiceIsHarmlessAndRunningAfterCloseSaysSo() throws Exception {
+        OnnxModel own = OnnxModel.load(Fixtures.seedEntry(), Fixtures.options());
+        List<NamedTensor> feeds = List.of(
+                new NamedTensor("image", ElementType.FP32, new long[] {1, 1, 28, 28}, new float[784]),
+                new NamedTensor("number", ElementType.INT64, new long[] {1}, new long[] {2}));
+        // The session keeps running on its options well after the load returned.
+        for (int i = 0; i < 3; i++) {
+            assertThat(own.run(feeds, Set.of("digit")).get("digit").shape()).containsExactly(1, 10);
+        }
+        own.close();
+        own.close();
+        assertThatThrownBy(() -> own.run(feeds, Set.of()))
+                .isInstanceOf(IllegalStateException.class).hasMessage("model.onnx: the model is closed");
+    }
+
+    @Test
     void tensorDataMustMatchItsShapeAndType() {
         assertThatThrownBy(() -> new NamedTensor("image", ElementType.FP32, new long[] {1, 1, 28, 28}, new float[783]))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("holds 784 values, got 783");

@@ -1,5 +1,6 @@
 package dev.dualnet.exporter.cli;
 
+import dev.dualnet.runtime.parity.Tolerance;
 import dev.dualnet.exporter.parity.ParityChecks;
 import dev.dualnet.exporter.parity.ParityReport;
 import dev.dualnet.exporter.parity.ReportWriter;
@@ -37,10 +38,10 @@ final class ParityCommand implements Callable<Integer> {
             description = "Parity bundle directory (default: the 'parity' directory next to the model file).")
     Path bundle;
 
-    @Option(names = "--atol", paramLabel = "X", description = "Absolute tolerance (default: 1e-5, or the bundle's).")
+    @Option(names = "--atol", paramLabel = "X", description = "Absolute tolerance (default: the bundle's, else " + Tolerance.DEFAULT + ").")
     Double atol;
 
-    @Option(names = "--rtol", paramLabel = "X", description = "Relative tolerance (default: 1e-5, or the bundle's).")
+    @Option(names = "--rtol", paramLabel = "X", description = "Relative tolerance (default: the bundle's, else " + Tolerance.DEFAULT + ").")
     Double rtol;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
@@ -79,7 +80,7 @@ final class ParityCommand implements Callable<Integer> {
         OutputDirectory.requireCreatable(reportDir, "--report-dir");
         ParityReport report = checkpoint != null
                 ? ParityChecks.engineVsRuntime(checkpoint, model, () -> data.source().loadTest(), limit,
-                        atol != null ? atol : 1e-5, rtol != null ? rtol : 1e-5, options)
+                        atol != null ? atol : Tolerance.DEFAULT, rtol != null ? rtol : Tolerance.DEFAULT, options)
                 : ParityChecks.runtimeVsBundle(model, bundle, atol, rtol, options);
         ReportWriter.write(report, reportDir);
         System.out.printf("Parity of %s against %s (%s), %d samples, ONNX Runtime on %s:%n", report.model(),

@@ -1,5 +1,6 @@
 package dev.dualnet.exporter.cli;
 
+import dev.dualnet.runtime.parity.Tolerance;
 import dev.dualnet.exporter.ModelExport;
 import dev.dualnet.exporter.parity.ParityChecks;
 import dev.dualnet.exporter.parity.ParityReport;
@@ -118,7 +119,8 @@ final class PipelineCommand implements Callable<Integer> {
         timings.add(stage("export", t2));
 
         long t3 = System.nanoTime();
-        ParityReport parity = ParityChecks.engineVsRuntime(run, out, mnist::test, 0, 1e-5, 1e-5, RuntimeOptions.defaults());
+        ParityReport parity = ParityChecks.engineVsRuntime(run, out, mnist::test, 0, Tolerance.DEFAULT, Tolerance.DEFAULT,
+                RuntimeOptions.defaults());
         ReportWriter.write(parity, reportDir);
         timings.add(stage("parity", t3));
 

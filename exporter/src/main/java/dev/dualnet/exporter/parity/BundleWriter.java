@@ -1,5 +1,6 @@
 package dev.dualnet.exporter.parity;
 
+import dev.dualnet.runtime.parity.Tolerance;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dualnet.runtime.parity.ParityBundle;
@@ -18,8 +19,8 @@ import java.util.Map;
  * moved into place, so readers never see half of one.
  */
 public final class BundleWriter {
-    public static final double ATOL = 1e-5;
-    public static final double RTOL = 1e-5;
+    public static final double ATOL = Tolerance.DEFAULT;
+    public static final double RTOL = Tolerance.DEFAULT;
 
     private BundleWriter() {}
 

@@ -74,8 +74,8 @@ public record ParityBundle(Path dir, Map<String, BundleTensor> inputs, Map<Strin
             throw new IOException(manifestFile + ": a bundle needs at least one input and one output");
         }
         JsonNode tolerance = manifest.path("tolerance");
-        return new ParityBundle(dir, inputs, outputs, tolerance.path("atol").asDouble(1e-5),
-                tolerance.path("rtol").asDouble(1e-5), manifest);
+        return new ParityBundle(dir, inputs, outputs, tolerance.path("atol").asDouble(Tolerance.DEFAULT),
+                tolerance.path("rtol").asDouble(Tolerance.DEFAULT), manifest);
     }
 
     /** Number of samples: the first dimension of every tensor. */
