@@ -8,10 +8,11 @@ import dev.dualnet.exporter.optimize.GraphOptimizer;
 import dev.dualnet.exporter.parity.BundleWriter;
 import dev.dualnet.exporter.parity.EngineOutputs;
 import dev.dualnet.exporter.parity.PairedSamples;
-import dev.dualnet.runtime.parity.ParityBundle;
-import dev.dualnet.trainer.data.MnistSplit;
 import dev.dualnet.exporter.repository.ModelCard;
 import dev.dualnet.exporter.repository.TritonConfig;
+import dev.dualnet.runtime.ModelRepository;
+import dev.dualnet.runtime.parity.ParityBundle;
+import dev.dualnet.trainer.data.MnistSplit;
 import dev.dualnet.trainer.model.DualNetModel;
 import dev.dualnet.trainer.train.Checkpoint;
 import dev.dualnet.trainer.train.CheckpointState;
@@ -35,7 +36,7 @@ import java.util.stream.Collectors;
 public final class ModelExport {
     public static final String MODEL_FILE = "model.onnx";
     public static final String CONFIG_FILE = "config.pbtxt";
-    public static final String CARD_FILE = "model_card.json";
+    public static final String CARD_FILE = ModelRepository.CARD_FILE;
     public static final int VERSION = 1;
 
     private final OnnxExporter exporter = new OnnxExporter(ConverterRegistry.standard());

@@ -15,6 +15,8 @@ import java.util.stream.Stream;
  */
 public final class ModelRepository {
     public static final String MODEL_FILE = "model.onnx";
+    /** What the exporter knows of a model, beside its versions: {@code ROOT/NAME/model_card.json}. */
+    public static final String CARD_FILE = "model_card.json";
 
     private ModelRepository() {}
 

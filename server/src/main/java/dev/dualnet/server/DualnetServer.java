@@ -10,9 +10,9 @@ import dev.dualnet.server.http.ApiException;
 import dev.dualnet.server.http.BufferedBodyHandler;
 import dev.dualnet.server.http.ClientFaults;
 import dev.dualnet.server.http.ErrorBodies;
-import dev.dualnet.server.http.InFlightRequests;
 import dev.dualnet.server.http.JsonErrorHandler;
 import dev.dualnet.server.http.MethodFilter;
+import dev.dualnet.server.http.Responders;
 import dev.dualnet.server.http.Routes;
 import dev.dualnet.server.metrics.ServerMetrics;
 import dev.dualnet.server.models.ModelStore;
@@ -60,7 +60,7 @@ public final class DualnetServer implements AutoCloseable {
     private final ModelStore store;
     private final ServerMetrics metrics;
     private final Javalin app;
-    private final InFlightRequests inFlight;
+    private final Responders responders;
     private final GracefulHandler graceful;
     private volatile boolean draining;
 
@@ -82,11 +82,11 @@ public final class DualnetServer implements AutoCloseable {
         }
     }
 
-    private DualnetServer(ModelStore store, ServerMetrics metrics, InFlightRequests inFlight, GracefulHandler graceful,
+    private DualnetServer(ModelStore store, ServerMetrics metrics, Responders responders, GracefulHandler graceful,
             Javalin app) {
         this.store = store;
         this.metrics = metrics;
-        this.inFlight = inFlight;
+        this.responders = responders;
         this.graceful = graceful;
         this.app = app;
     }
@@ -121,9 +121,9 @@ public final class DualnetServer implements AutoCloseable {
                         .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
                         .build())
                 .build();
-        InFlightRequests inFlight = new InFlightRequests(RESPONDER_THREADS);
+        Responders responders = new Responders(RESPONDER_THREADS);
         ClientFaults faults = new ClientFaults();
-        Routes routes = new Routes(store, metrics, json, VERSION, inFlight);
+        Routes routes = new Routes(store, metrics, json, VERSION, responders);
         DualnetServer[] self = new DualnetServer[1];
         GracefulHandler graceful = new GracefulHandler();
         Javalin app = Javalin.create(config -> {
@@ -201,13 +201,13 @@ public final class DualnetServer implements AutoCloseable {
             });
             config.routes.error(405, "*", ctx -> error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path()));
         });
-        DualnetServer server = new DualnetServer(store, metrics, inFlight, graceful, app);
+        DualnetServer server = new DualnetServer(store, metrics, responders, graceful, app);
         self[0] = server;
         try {
             app.start();
         } catch (RuntimeException e) {
             store.close();
-            inFlight.close();
+            responders.close();
             throw new IOException("cannot listen on " + settings.host() + ":" + settings.port() + ": " + bindFailure(e), e);
         }
         LOG.info("dualnet server {} listening on http://{}:{} with {} model(s)", VERSION, settings.host(), app.port(),
@@ -228,20 +228,14 @@ public final class DualnetServer implements AutoCloseable {
         return e.getMessage();
     }
 
-    /** Counts the request as in flight while it runs, and refuses it once the server drains. */
+    /** Refuses the request once the server drains; Jetty's graceful handler counts it meanwhile. */
     private static Handler tracked(DualnetServer[] self, Handler handler) {
         return ctx -> {
-            DualnetServer server = self[0];
-            server.inFlight.enter();
-            try {
-                if (server.draining) {
-                    ctx.header("Connection", "close");
-                    throw new ApiException(503, "server is shutting down", 1);
-                }
-                handler.handle(ctx);
-            } finally {
-                server.inFlight.exit();
+            if (self[0].draining) {
+                ctx.header("Connection", "close");
+                throw new ApiException(503, "server is shutting down", 1);
             }
+            handler.handle(ctx);
         };
     }
 
@@ -306,14 +300,14 @@ public final class DualnetServer implements AutoCloseable {
             LOG.warn("stopping with {} request(s) still in flight after {} ms", inFlightCount(), timeoutMillis);
         }
         app.stop();
-        inFlight.close();
+        responders.close();
         store.close();
         LOG.info("dualnet server stopped");
     }
 
     /** Requests accepted and not yet fully answered: bodies being read, handlers, pending inference. */
     private long inFlightCount() {
-        return Math.max(graceful.getCurrentRequestCount(), inFlight.count());
+        return graceful.getCurrentRequestCount();
     }
 
     private int openConnections() {

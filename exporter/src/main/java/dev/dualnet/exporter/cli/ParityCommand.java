@@ -1,11 +1,11 @@
 package dev.dualnet.exporter.cli;
 
-import dev.dualnet.runtime.parity.Tolerance;
 import dev.dualnet.exporter.parity.ParityChecks;
 import dev.dualnet.exporter.parity.ParityReport;
 import dev.dualnet.exporter.parity.ReportWriter;
 import dev.dualnet.runtime.RuntimeOptions;
 import dev.dualnet.runtime.parity.OutputComparison;
+import dev.dualnet.runtime.parity.Tolerance;
 import dev.dualnet.trainer.cli.DataOptions;
 import dev.dualnet.trainer.util.OutputDirectory;
 import java.nio.file.Path;

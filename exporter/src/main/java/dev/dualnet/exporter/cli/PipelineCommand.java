@@ -1,12 +1,12 @@
 package dev.dualnet.exporter.cli;
 
-import dev.dualnet.runtime.parity.Tolerance;
 import dev.dualnet.exporter.ModelExport;
 import dev.dualnet.exporter.parity.ParityChecks;
 import dev.dualnet.exporter.parity.ParityReport;
 import dev.dualnet.exporter.parity.ReportWriter;
 import dev.dualnet.runtime.RuntimeOptions;
 import dev.dualnet.runtime.parity.OutputComparison;
+import dev.dualnet.runtime.parity.Tolerance;
 import dev.dualnet.trainer.cli.DataOptions;
 import dev.dualnet.trainer.cli.EngineSetup;
 import dev.dualnet.trainer.data.MnistData;
@@ -26,8 +26,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code dualnet pipeline}: the main job. Fetches MNIST, trains, exports to the model repository,

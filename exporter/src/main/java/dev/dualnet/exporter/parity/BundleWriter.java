@@ -1,9 +1,9 @@
 package dev.dualnet.exporter.parity;
 
-import dev.dualnet.runtime.parity.Tolerance;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dualnet.runtime.parity.ParityBundle;
+import dev.dualnet.runtime.parity.Tolerance;
 import dev.dualnet.trainer.util.AtomicFiles;
 import dev.dualnet.trainer.util.Json;
 import java.io.IOException;

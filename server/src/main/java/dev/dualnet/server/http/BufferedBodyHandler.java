@@ -156,12 +156,15 @@ public final class BufferedBodyHandler extends Handler.Wrapper {
                 boolean chunked = request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
                 refuse(400, chunked ? "malformed or truncated chunked request body" : "request body ended after "
                         + body.size() + " bytes, before its declared length", "aborted upload");
-            } else if (httpFailure(failure) != null) {
-                int code = httpFailure(failure).getCode();
-                refuse(code >= 400 && code < 500 ? code : 400,
-                        "malformed request body framing (chunked encoding or length)", "malformed body framing");
             } else {
-                refuse(400, "unreadable request body", "unreadable body: " + failure.getClass().getSimpleName());
+                HttpException http = httpFailure(failure);
+                if (http != null) {
+                    int code = http.getCode();
+                    refuse(code >= 400 && code < 500 ? code : 400,
+                            "malformed request body framing (chunked encoding or length)", "malformed body framing");
+                } else {
+                    refuse(400, "unreadable request body", "unreadable body: " + failure.getClass().getSimpleName());
+                }
             }
         }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dualnet.runtime.DualNetPredictor;
 import dev.dualnet.runtime.ElementType;
 import dev.dualnet.runtime.MnistImages;
+import dev.dualnet.runtime.ModelRepository;
 import dev.dualnet.runtime.NamedTensor;
 import dev.dualnet.runtime.Prediction;
 import dev.dualnet.runtime.config.TensorSignature;
@@ -39,15 +40,15 @@ public final class Routes {
     private final ServerMetrics metrics;
     private final ObjectMapper json;
     private final String serverVersion;
-    private final InFlightRequests inFlight;
+    private final Responders responders;
 
     public Routes(ModelStore store, ServerMetrics metrics, ObjectMapper json, String serverVersion,
-            InFlightRequests inFlight) {
+            Responders responders) {
         this.store = store;
         this.metrics = metrics;
         this.json = json;
         this.serverVersion = serverVersion;
-        this.inFlight = inFlight;
+        this.responders = responders;
     }
 
     public void live(Context ctx) {
@@ -86,16 +87,13 @@ public final class Routes {
     public void infer(Context ctx) {
         ServedModel model = readyModel(ctx);
         requireMediaType(ctx, true);
-        admit(model);
-        InferenceJson.Request request;
-        CompletableFuture<Map<String, NamedTensor>> pending;
-        try {
-            request = InferenceJson.parseRequest(json, ctx.bodyAsBytes(), ctx.header(BinaryTensors.HEADER_LENGTH));
-            pending = model.infer(request.inputs(), request.outputs());
-        } catch (RuntimeException e) {
-            model.release();
-            throw e;
-        }
+        whileAdmitted(model, () -> infer(ctx, model));
+    }
+
+    private void infer(Context ctx, ServedModel model) {
+        InferenceJson.Request request = InferenceJson.parseRequest(json, ctx.bodyAsBytes(),
+                ctx.header(BinaryTensors.HEADER_LENGTH));
+        CompletableFuture<Map<String, NamedTensor>> pending = model.infer(request.inputs(), request.outputs());
         respondWhenDone(ctx, pending.whenComplete((outputs, failure) -> model.release()), outputs -> {
             InferenceJson.Body body = InferenceJson.response(json, model.name(), model.version(), request, outputs);
             if (body.hasBinary()) {
@@ -116,13 +114,7 @@ public final class Routes {
     public void predict(Context ctx) {
         ServedModel model = dualnetModel(ctx.queryParam("model"));
         requireMediaType(ctx, false);
-        admit(model);
-        try {
-            predict(ctx, model);
-        } catch (RuntimeException e) {
-            model.release();
-            throw e;
-        }
+        whileAdmitted(model, () -> predict(ctx, model));
     }
 
     private void predict(Context ctx, ServedModel model) {
@@ -219,9 +211,9 @@ public final class Routes {
     /** {@code GET /models/{name}/card}: the model card written at export, when there is one. */
     public void modelCard(Context ctx) throws IOException {
         ServedModel model = model(ctx);
-        Path card = model.file().getParent().getParent().resolve("model_card.json");
+        Path card = model.file().getParent().getParent().resolve(ModelRepository.CARD_FILE);
         if (!Files.isRegularFile(card)) {
-            throw ApiException.notFound("model '" + model.name() + "' has no model_card.json");
+            throw ApiException.notFound("model '" + model.name() + "' has no " + ModelRepository.CARD_FILE);
         }
         ctx.contentType("application/json").result(Files.readAllBytes(card));
     }
@@ -334,10 +326,21 @@ public final class Routes {
         return text.length() > 80 ? text.substring(0, 80) + "..." : text;
     }
 
-    private static void admit(ServedModel model) {
+    /**
+     * Runs {@code submit} holding a place in the model's queue, or refuses with 503 when it is
+     * full. {@code submit} releases the place once its inference completes; a failure before that
+     * releases it here.
+     */
+    private static void whileAdmitted(ServedModel model, Runnable submit) {
         if (!model.tryAdmit()) {
             throw new ApiException(503, "model '" + model.name() + "' is busy: its queue holds "
                     + model.maxQueueSize() + " requests; retry later", 1);
+        }
+        try {
+            submit.run();
+        } catch (RuntimeException e) {
+            model.release();
+            throw e;
         }
     }
 
@@ -379,11 +382,10 @@ public final class Routes {
     }
 
     /**
-     * Sets the response once {@code pending} completes, without holding the HTTP worker meanwhile;
-     * the request counts as in flight until then. Failures reach the server's exception mapping.
+     * Sets the response once {@code pending} completes, without holding the HTTP worker meanwhile.
+     * Failures reach the server's exception mapping.
      */
     private <T> void respondWhenDone(Context ctx, CompletableFuture<T> pending, Responder<T> responder) {
-        inFlight.enter();
         ctx.future(() -> pending.orTimeout(INFER_TIMEOUT_SECONDS, TimeUnit.SECONDS).handleAsync((value, failure) -> {
             try {
                 if (failure != null) {
@@ -393,10 +395,8 @@ public final class Routes {
                 return null;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
-            } finally {
-                inFlight.exit();
             }
-        }, inFlight.responders()));
+        }, responders.executor()));
     }
 
     private static RuntimeException unwrap(Throwable failure) {

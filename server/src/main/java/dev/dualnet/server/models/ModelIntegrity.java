@@ -2,6 +2,7 @@ package dev.dualnet.server.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dualnet.runtime.ModelRepository;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ import java.util.Map;
  * that weights changed after export are refused rather than served.
  */
 final class ModelIntegrity {
-    static final String CARD_FILE = "model_card.json";
+    private static final String CARD_FILE = ModelRepository.CARD_FILE;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the check found. */

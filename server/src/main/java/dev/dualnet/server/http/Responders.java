@@ -7,8 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Requests being answered, asynchronous ones included until their response is set, and the small
- * pool that sets those responses once inference finishes.
+ * The small pool that sets inference responses once their results are in.
  *
  * <p>Inference requests do not hold an HTTP worker while their batch runs: the handler hands the
  * pending result to {@link #responders()}, which writes the response when it is ready. On two
@@ -16,11 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * request (measured; see git history). A few threads rather than the batcher's own keep one slow client from
  * stalling inference.
  */
-public final class InFlightRequests implements AutoCloseable {
-    private final AtomicInteger count = new AtomicInteger();
+public final class Responders implements AutoCloseable {
     private final ExecutorService responders;
 
-    public InFlightRequests(int responderThreads) {
+    public Responders(int responderThreads) {
         AtomicInteger ids = new AtomicInteger();
         ThreadFactory factory = task -> {
             Thread thread = new Thread(task, "responder-" + ids.incrementAndGet());
@@ -30,20 +28,8 @@ public final class InFlightRequests implements AutoCloseable {
         responders = Executors.newFixedThreadPool(responderThreads, factory);
     }
 
-    public void enter() {
-        count.incrementAndGet();
-    }
-
-    public void exit() {
-        count.decrementAndGet();
-    }
-
-    public int count() {
-        return count.get();
-    }
-
     /** Where asynchronous responses are written. */
-    public ExecutorService responders() {
+    public ExecutorService executor() {
         return responders;
     }
 
