@@ -1,26 +1,29 @@
 package dev.dualnet.exporter;
 
+import dev.dualnet.common.DualNetInterface;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dualnet.exporter.convert.ConverterRegistry;
 import dev.dualnet.exporter.onnx.proto.Onnx.ModelProto;
 import dev.dualnet.exporter.onnx.proto.Onnx.StringStringEntryProto;
 import dev.dualnet.exporter.optimize.GraphOptimizer;
-import dev.dualnet.exporter.parity.BundleWriter;
+import dev.dualnet.exporter.parity.EngineParity;
 import dev.dualnet.exporter.parity.EngineOutputs;
 import dev.dualnet.exporter.parity.PairedSamples;
 import dev.dualnet.exporter.repository.ModelCard;
 import dev.dualnet.exporter.repository.TritonConfig;
 import dev.dualnet.runtime.ModelRepository;
-import dev.dualnet.runtime.parity.ParityBundle;
+import dev.dualnet.parity.BundleWriter;
+import dev.dualnet.parity.ParityBundle;
+import dev.dualnet.parity.Tolerance;
 import dev.dualnet.trainer.data.MnistSplit;
 import dev.dualnet.trainer.model.DualNetModel;
 import dev.dualnet.trainer.train.Checkpoint;
 import dev.dualnet.trainer.train.CheckpointState;
 import dev.dualnet.trainer.train.EpochMetrics;
 import dev.dualnet.trainer.train.TrainingConfig;
-import dev.dualnet.trainer.util.AtomicFiles;
-import dev.dualnet.trainer.util.Json;
-import dev.dualnet.trainer.util.Sha256;
+import dev.dualnet.common.AtomicFiles;
+import dev.dualnet.common.Json;
+import dev.dualnet.common.Sha256;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -89,7 +92,9 @@ public final class ModelExport {
 
             Path versionDir = entry.resolve(Integer.toString(VERSION));
             PairedSamples samples = PairedSamples.of(test, config.testSeed(), bundleSize);
-            BundleWriter.write(versionDir.resolve(ParityBundle.DIRECTORY), samples, EngineOutputs.of(model, samples),
+            BundleWriter.write(versionDir.resolve(ParityBundle.DIRECTORY),
+                    EngineParity.reference(samples, EngineOutputs.of(model, samples), Tolerance.DEFAULTS),
+                    "Fixed dualnet inputs and the training engine's outputs for them.",
                     Map.of("engine", "DJL " + ai.djl.engine.Engine.getDjlVersion() + " / PyTorch "
                                     + ai.djl.engine.Engine.getEngine("PyTorch").getVersion(),
                             "data", "the first " + samples.size() + " MNIST test images",
@@ -106,10 +111,10 @@ public final class ModelExport {
                     Map.of("file", VERSION + "/" + MODEL_FILE, "opset", OnnxExporter.OPSET,
                             "irVersion", OnnxExporter.IR_VERSION, "sha256", modelSha,
                             "graphRewrites", optimized.applied()),
-                    Map.of(OnnxExporter.IMAGE, "float32 [N,1,28,28], pixels in [0,1]",
-                            OnnxExporter.NUMBER, "int64 [N], 0..9"),
-                    Map.of(OnnxExporter.DIGIT, "float32 [N,10], digit probabilities",
-                            OnnxExporter.SUM, "float32 [N,19], probabilities of digit + number"));
+                    Map.of(DualNetInterface.IMAGE, "float32 [N,1,28,28], pixels in [0,1]",
+                            DualNetInterface.NUMBER, "int64 [N], 0..9"),
+                    Map.of(DualNetInterface.DIGIT, "float32 [N,10], digit probabilities",
+                            DualNetInterface.SUM, "float32 [N,19], probabilities of digit + number"));
             AtomicFiles.writeString(entry.resolve(CARD_FILE), Json.writer().writeValueAsString(card));
             return new Result(entry, modelFile, modelSha, card);
         }

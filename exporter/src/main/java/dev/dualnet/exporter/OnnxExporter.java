@@ -1,5 +1,11 @@
 package dev.dualnet.exporter;
 
+import static dev.dualnet.common.DualNetInterface.DIGIT;
+import static dev.dualnet.common.DualNetInterface.IMAGE;
+import static dev.dualnet.common.DualNetInterface.NUMBER;
+import static dev.dualnet.common.DualNetInterface.SUM;
+
+import dev.dualnet.common.DualNetInterface;
 import dev.dualnet.exporter.convert.ConverterRegistry;
 import dev.dualnet.exporter.convert.ExportContext;
 import dev.dualnet.exporter.graph.Attributes;
@@ -22,10 +28,6 @@ import java.util.Map;
 public final class OnnxExporter {
     public static final int OPSET = 17;
     public static final int IR_VERSION = 8;
-    public static final String IMAGE = "image";
-    public static final String NUMBER = "number";
-    public static final String DIGIT = "digit";
-    public static final String SUM = "sum";
     public static final String PRODUCER = "dualnet";
     public static final String PRODUCER_VERSION = "0.1.0";
 
@@ -52,9 +54,9 @@ public final class OnnxExporter {
         Value number = graph.input(NUMBER, OnnxGraph.INT64, new long[] {Value.BATCH},
                 "The number to add to each digit, 0..9.");
         List<Value> logits = registry.convert(block, "", List.of(image, number), new ExportContext(graph, registry));
-        graph.output(softmax(graph, logits.get(0), DIGIT, Preset.DIGIT_CLASSES),
+        graph.output(softmax(graph, logits.get(0), DIGIT, DualNetInterface.DIGITS),
                 "Probabilities of the digit 0..9 in the image.");
-        graph.output(softmax(graph, logits.get(1), SUM, Preset.SUM_CLASSES),
+        graph.output(softmax(graph, logits.get(1), SUM, DualNetInterface.SUMS),
                 "Probabilities of digit + number, 0..18.");
 
         ModelProto.Builder model = ModelProto.newBuilder()

@@ -5,15 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dualnet.exporter.onnx.proto.Onnx;
-import dev.dualnet.exporter.parity.ParityChecks;
-import dev.dualnet.exporter.parity.ParityReport;
+import dev.dualnet.exporter.parity.EngineParity;
+import dev.dualnet.parity.ParityCheck;
+import dev.dualnet.parity.ParityReport;
+import dev.dualnet.parity.TensorComparison;
+import dev.dualnet.parity.Tolerance;
 import dev.dualnet.exporter.testing.OnnxChecker;
 import dev.dualnet.exporter.testing.TinyRuns;
 import dev.dualnet.runtime.RuntimeOptions;
-import dev.dualnet.runtime.parity.OutputComparison;
 import dev.dualnet.trainer.model.Preset;
 import dev.dualnet.trainer.train.Checkpoint;
-import dev.dualnet.trainer.util.Json;
+import dev.dualnet.common.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -72,14 +74,14 @@ class ExportTest {
         assertThat(shipped.values()).containsExactlyInAnyOrderElementsOf(byPath.values());
         assertThat(metadata.get("data_checksums")).doesNotContain("/");
 
-        ParityReport engine = ParityChecks.engineVsRuntime(run, entry, () -> TinyRuns.data().test(), 1000, 1e-5, 1e-5,
+        ParityReport engine = EngineParity.check(run, entry, () -> TinyRuns.data().test(), 1000, Tolerance.DEFAULTS,
                 RuntimeOptions.defaults());
         assertThat(engine.passed()).as(engine.toString()).isTrue();
-        for (OutputComparison output : engine.outputs()) {
-            assertThat(output.argmaxAgreements()).isEqualTo(1000);
+        for (TensorComparison output : engine.outputs()) {
+            assertThat(output.argmax().agreements()).isEqualTo(1000);
             assertThat(output.outsideTolerance()).isZero();
         }
-        ParityReport bundle = ParityChecks.runtimeVsBundle(entry, null, null, null, RuntimeOptions.defaults());
+        ParityReport bundle = ParityCheck.againstBundle(entry, null, null, null, RuntimeOptions.defaults());
         assertThat(bundle.passed()).as(bundle.toString()).isTrue();
         assertThat(bundle.samples()).isEqualTo(128);
         assertThat(Checkpoint.read(run).state().config().preset()).isEqualTo(preset.id());

@@ -1,5 +1,14 @@
 package dev.dualnet.runtime;
 
+import static dev.dualnet.common.DualNetInterface.DIGIT;
+import static dev.dualnet.common.DualNetInterface.DIGITS;
+import static dev.dualnet.common.DualNetInterface.IMAGE;
+import static dev.dualnet.common.DualNetInterface.NUMBER;
+import static dev.dualnet.common.DualNetInterface.NUMBERS;
+import static dev.dualnet.common.DualNetInterface.PIXELS;
+import static dev.dualnet.common.DualNetInterface.SUM;
+import static dev.dualnet.common.DualNetInterface.SUMS;
+
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
@@ -24,14 +33,6 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * use; close it to close the model.
  */
 public final class DualNetPredictor implements AutoCloseable {
-    public static final String IMAGE = "image";
-    public static final String NUMBER = "number";
-    public static final String DIGIT = "digit";
-    public static final String SUM = "sum";
-    public static final int PIXELS = 28 * 28;
-    public static final int DIGITS = 10;
-    public static final int SUMS = 19;
-    public static final int MAX_NUMBER = 9;
     /** Rows each intra-op thread is given per run on the CPU; see the class comment. */
     public static final int CPU_ROWS_PER_THREAD = 64;
     private static final int ONE_BITS = Float.floatToRawIntBits(1f);
@@ -246,7 +247,7 @@ public final class DualNetPredictor implements AutoCloseable {
      * @throws InvalidInputException naming the first bad number
      */
     public static void checkNumber(int index, long value) {
-        if (value < 0 || value > MAX_NUMBER) {
+        if (value < 0 || value > (NUMBERS - 1)) {
             throw new InvalidInputException("number " + index + " is " + value + ", expected 0..9");
         }
     }

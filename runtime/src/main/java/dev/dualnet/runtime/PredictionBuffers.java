@@ -1,5 +1,6 @@
 package dev.dualnet.runtime;
 
+import dev.dualnet.common.DualNetInterface;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -57,10 +58,10 @@ final class PredictionBuffers implements AutoCloseable {
         if (numbers.capacity() < batch) {
             int capacity = Math.max(batch, numbers.capacity() * 2);
             releaseTensors();
-            images = directFloats(capacity * DualNetPredictor.PIXELS);
+            images = directFloats(capacity * DualNetInterface.PIXELS);
             numbers = ByteBuffer.allocateDirect(capacity * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
-            digits = directFloats(capacity * DualNetPredictor.DIGITS);
-            sums = directFloats(capacity * DualNetPredictor.SUMS);
+            digits = directFloats(capacity * DualNetInterface.DIGITS);
+            sums = directFloats(capacity * DualNetInterface.SUMS);
         }
         images.clear();
         images.put(pixels);
@@ -83,18 +84,18 @@ final class PredictionBuffers implements AutoCloseable {
         List<OnnxTensor> made = new ArrayList<>(4);
         try {
             OnnxTensor image = keep(made, OnnxTensor.createTensor(environment,
-                    view(images, first * DualNetPredictor.PIXELS, rows * DualNetPredictor.PIXELS),
+                    view(images, first * DualNetInterface.PIXELS, rows * DualNetInterface.PIXELS),
                     new long[] {rows, 1, 28, 28}));
             OnnxTensor number = keep(made, OnnxTensor.createTensor(environment, view(numbers, first, rows),
                     new long[] {rows}));
             OnnxTensor digit = keep(made, OnnxTensor.createTensor(environment,
-                    view(digits, first * DualNetPredictor.DIGITS, rows * DualNetPredictor.DIGITS),
-                    new long[] {rows, DualNetPredictor.DIGITS}));
+                    view(digits, first * DualNetInterface.DIGITS, rows * DualNetInterface.DIGITS),
+                    new long[] {rows, DualNetInterface.DIGITS}));
             OnnxTensor sum = keep(made, OnnxTensor.createTensor(environment,
-                    view(sums, first * DualNetPredictor.SUMS, rows * DualNetPredictor.SUMS),
-                    new long[] {rows, DualNetPredictor.SUMS}));
-            return new Run(Map.of(DualNetPredictor.IMAGE, image, DualNetPredictor.NUMBER, number),
-                    Map.of(DualNetPredictor.DIGIT, digit, DualNetPredictor.SUM, sum));
+                    view(sums, first * DualNetInterface.SUMS, rows * DualNetInterface.SUMS),
+                    new long[] {rows, DualNetInterface.SUMS}));
+            return new Run(Map.of(DualNetInterface.IMAGE, image, DualNetInterface.NUMBER, number),
+                    Map.of(DualNetInterface.DIGIT, digit, DualNetInterface.SUM, sum));
         } catch (OrtException | RuntimeException e) {
             made.forEach(OnnxTensor::close);
             throw e;
@@ -109,12 +110,12 @@ final class PredictionBuffers implements AutoCloseable {
 
     /** The digit probabilities the last run wrote, positioned at the first. */
     FloatBuffer digits(int batch) {
-        return view(digits, 0, batch * DualNetPredictor.DIGITS);
+        return view(digits, 0, batch * DualNetInterface.DIGITS);
     }
 
     /** The sum probabilities the last run wrote, positioned at the first. */
     FloatBuffer sums(int batch) {
-        return view(sums, 0, batch * DualNetPredictor.SUMS);
+        return view(sums, 0, batch * DualNetInterface.SUMS);
     }
 
     @Override

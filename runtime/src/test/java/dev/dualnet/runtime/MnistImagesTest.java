@@ -3,7 +3,6 @@ package dev.dualnet.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dualnet.runtime.parity.ParityBundle;
 import dev.dualnet.runtime.testing.Fixtures;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -106,8 +105,7 @@ class MnistImagesTest {
     }
 
     private static float[] bundleImage(int i) throws Exception {
-        ParityBundle bundle = ParityBundle.read(ParityBundle.locate(Fixtures.seedEntry()));
-        return Arrays.copyOfRange(bundle.inputs().get("image").floats(), i * 784, (i + 1) * 784);
+        return Arrays.copyOfRange(Fixtures.bundleImages(), i * 784, (i + 1) * 784);
     }
 
     private static BufferedImage render(float[] digit, int size, boolean inkOnPaper, boolean offCentre) {

@@ -1,5 +1,6 @@
 package dev.dualnet.exporter.convert;
 
+import dev.dualnet.common.DualNetInterface;
 import ai.djl.nn.Block;
 import ai.djl.util.Pair;
 import dev.dualnet.exporter.graph.Attributes;
@@ -42,8 +43,8 @@ final class DualNetConverter implements BlockConverter<DualNetBlock> {
     }
 
     private static Value digitNumberPairs(Value digitLogits, Value number, String path, ExportContext context) {
-        int digits = Preset.DIGIT_CLASSES;
-        int numbers = Preset.NUMBER_CLASSES;
+        int digits = DualNetInterface.DIGITS;
+        int numbers = DualNetInterface.NUMBERS;
         String pairsPath = ExportContext.childPath(path, "pairs");
         Value probabilities = context.node("Softmax", pairsPath, List.of(digitLogits),
                 Attributes.none().integer("axis", 1), OnnxGraph.FLOAT, digitLogits.shape());

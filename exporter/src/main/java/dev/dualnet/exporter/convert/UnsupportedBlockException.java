@@ -1,6 +1,6 @@
 package dev.dualnet.exporter.convert;
 
-import dev.dualnet.trainer.util.UserException;
+import dev.dualnet.common.UserException;
 
 /** A block in the tree has no ONNX converter, or is configured in a way the converter cannot express. */
 public final class UnsupportedBlockException extends UserException {

@@ -80,7 +80,7 @@ class GraphOptimizerTest {
         Map<String, String> metadata = Onnx.ModelProto.parseFrom(Files.readAllBytes(rewritten.model()))
                 .getMetadataPropsList().stream().collect(Collectors.toMap(Onnx.StringStringEntryProto::getKey,
                         Onnx.StringStringEntryProto::getValue));
-        assertThat(dev.dualnet.trainer.util.Json.mapper().readTree(metadata.get("graph_rewrites"))
+        assertThat(dev.dualnet.common.Json.mapper().readTree(metadata.get("graph_rewrites"))
                 .get("pooled-convolution").asInt()).isEqualTo(2);
         // Every value a node reads still exists: nothing dangling after the old nodes went.
         Set<String> available = names(after.getInitializerList());

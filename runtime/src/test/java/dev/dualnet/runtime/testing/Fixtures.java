@@ -1,7 +1,11 @@
 package dev.dualnet.runtime.testing;
 
 import dev.dualnet.runtime.RuntimeOptions;
+import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -20,6 +24,29 @@ public final class Fixtures {
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The images of the seed model's parity bundle, read from its raw file (float32, little endian,
+     * [N, 1, 28, 28]); the parity module reads whole bundles.
+     */
+    public static float[] bundleImages() throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(seedEntry().resolve("1/parity/image.f32")))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        float[] images = new float[bytes.remaining() / Float.BYTES];
+        bytes.asFloatBuffer().get(images);
+        return images;
+    }
+
+    /** The numbers of the seed model's parity bundle (int64, [N]), read from its raw file. */
+    public static int[] bundleNumbers() throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(seedEntry().resolve("1/parity/number.i64")))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        int[] numbers = new int[bytes.remaining() / Long.BYTES];
+        for (int i = 0; i < numbers.length; i++) {
+            numbers[i] = Math.toIntExact(bytes.getLong());
+        }
+        return numbers;
     }
 
     public static RuntimeOptions.Device device() {

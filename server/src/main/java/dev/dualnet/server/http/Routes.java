@@ -1,5 +1,6 @@
 package dev.dualnet.server.http;
 
+import dev.dualnet.common.DualNetInterface;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -134,7 +135,7 @@ public final class Routes {
             throw ApiException.badRequest("the list has " + n + " items, expected at most " + MAX_PREDICT_ITEMS
                     + " per request");
         }
-        float[] images = new float[n * DualNetPredictor.PIXELS];
+        float[] images = new float[n * DualNetInterface.PIXELS];
         long[] numbers = new long[n];
         for (int i = 0; i < n; i++) {
             String where = single ? "" : "item " + i + ": ";
@@ -142,8 +143,8 @@ public final class Routes {
             if (!item.isObject()) {
                 throw ApiException.badRequest(where + "expected an object {\"image\": ..., \"number\": 0..9}");
             }
-            System.arraycopy(image(item.get("image"), where), 0, images, i * DualNetPredictor.PIXELS,
-                    DualNetPredictor.PIXELS);
+            System.arraycopy(image(item.get("image"), where), 0, images, i * DualNetInterface.PIXELS,
+                    DualNetInterface.PIXELS);
             JsonNode number = item.get("number");
             if (number == null || !number.canConvertToExactIntegral() || !number.canConvertToLong() || number.asLong() < 0
                     || number.asLong() > 9) {
@@ -157,10 +158,10 @@ public final class Routes {
         for (int from = 0; from < n; from += chunk) {
             int rows = Math.min(chunk, n - from);
             parts.add(model.infer(List.of(
-                    new NamedTensor(DualNetPredictor.IMAGE, ElementType.FP32, new long[] {rows, 1, 28, 28},
-                            java.util.Arrays.copyOfRange(images, from * DualNetPredictor.PIXELS,
-                                    (from + rows) * DualNetPredictor.PIXELS)),
-                    new NamedTensor(DualNetPredictor.NUMBER, ElementType.INT64, new long[] {rows},
+                    new NamedTensor(DualNetInterface.IMAGE, ElementType.FP32, new long[] {rows, 1, 28, 28},
+                            java.util.Arrays.copyOfRange(images, from * DualNetInterface.PIXELS,
+                                    (from + rows) * DualNetInterface.PIXELS)),
+                    new NamedTensor(DualNetInterface.NUMBER, ElementType.INT64, new long[] {rows},
                             java.util.Arrays.copyOfRange(numbers, from, from + rows))), Set.of()));
         }
         CompletableFuture<List<Map<String, NamedTensor>>> all = CompletableFuture
@@ -171,8 +172,8 @@ public final class Routes {
     }
 
     private ObjectNode predictions(String modelName, List<Map<String, NamedTensor>> parts, int n, boolean single) {
-        float[] digits = concat(parts, DualNetPredictor.DIGIT, n * DualNetPredictor.DIGITS);
-        float[] sums = concat(parts, DualNetPredictor.SUM, n * DualNetPredictor.SUMS);
+        float[] digits = concat(parts, DualNetInterface.DIGIT, n * DualNetInterface.DIGITS);
+        float[] sums = concat(parts, DualNetInterface.SUM, n * DualNetInterface.SUMS);
         ArrayNode predictions = json.createArrayNode();
         for (int i = 0; i < n; i++) {
             ObjectNode p = predictions.addObject();
@@ -259,22 +260,22 @@ public final class Routes {
         if (!image.isArray()) {
             throw ApiException.badRequest(where + "\"image\" must be 784 numbers in [0, 1] or a base64 PNG/JPEG string");
         }
-        List<JsonNode> values = new ArrayList<>(DualNetPredictor.PIXELS);
+        List<JsonNode> values = new ArrayList<>(DualNetInterface.PIXELS);
         for (JsonNode v : image) {
             if (v.isArray()) {
                 v.forEach(values::add);
             } else {
                 values.add(v);
             }
-            if (values.size() > DualNetPredictor.PIXELS) {
+            if (values.size() > DualNetInterface.PIXELS) {
                 break;
             }
         }
-        if (values.size() != DualNetPredictor.PIXELS) {
+        if (values.size() != DualNetInterface.PIXELS) {
             throw ApiException.badRequest(where + "\"image\" has " + (values.size() > 784 ? "more than 784" : values.size())
                     + " values, expected 784 (28 x 28)");
         }
-        float[] pixels = new float[DualNetPredictor.PIXELS];
+        float[] pixels = new float[DualNetInterface.PIXELS];
         for (int p = 0; p < pixels.length; p++) {
             JsonNode v = values.get(p);
             if (!v.isNumber()) {

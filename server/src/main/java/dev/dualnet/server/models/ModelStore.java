@@ -1,5 +1,9 @@
 package dev.dualnet.server.models;
 
+import dev.dualnet.parity.ParityBundle;
+import dev.dualnet.parity.ParityCheck;
+import dev.dualnet.parity.ReportWriter;
+import dev.dualnet.parity.TensorComparison;
 import dev.dualnet.runtime.ModelLoadException;
 import dev.dualnet.runtime.ModelRepository;
 import dev.dualnet.runtime.OnnxModel;
@@ -7,9 +11,6 @@ import dev.dualnet.runtime.RuntimeOptions;
 import dev.dualnet.runtime.config.ModelConfigFile;
 import dev.dualnet.runtime.config.ModelSignature;
 import dev.dualnet.runtime.config.proto.ModelConfigProto;
-import dev.dualnet.runtime.parity.OutputComparison;
-import dev.dualnet.runtime.parity.ParityBundle;
-import dev.dualnet.runtime.parity.ParityCheck;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,11 +106,11 @@ public final class ModelStore implements AutoCloseable {
         Path bundleDir = ParityBundle.locate(entry.modelFile());
         if (Files.isDirectory(bundleDir)) {
             try {
-                List<OutputComparison> result = ParityCheck.run(model, ParityBundle.read(bundleDir));
-                if (!ParityCheck.passed(result)) {
-                    String failures = result.stream().filter(o -> !o.passed()).map(o -> o.name() + ": "
-                            + o.outsideTolerance() + " of " + o.elements() + " elements outside tolerance, max abs error "
-                            + o.maxAbsError()).collect(Collectors.joining("; "));
+                ParityBundle bundle = ParityBundle.read(bundleDir);
+                List<TensorComparison> result = ParityCheck.compare(model, bundle, bundle.tolerance());
+                if (!result.stream().allMatch(TensorComparison::passed)) {
+                    String failures = result.stream().filter(o -> !o.passed())
+                            .map(o -> ReportWriter.describe(o, bundle.tolerance())).collect(Collectors.joining("; "));
                     model.close();
                     return refused(entry, version + ": parity check against its bundle failed: " + failures,
                             "parity check against " + bundleDir + " failed: " + failures);

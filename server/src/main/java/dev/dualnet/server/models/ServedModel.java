@@ -1,5 +1,6 @@
 package dev.dualnet.server.models;
 
+import dev.dualnet.common.DualNetInterface;
 import dev.dualnet.runtime.DualNetPredictor;
 import dev.dualnet.runtime.ExecutionProvider;
 import dev.dualnet.runtime.InvalidInputException;
@@ -146,9 +147,9 @@ public final class ServedModel implements AutoCloseable {
     /** dualnet's value ranges, which the model's types alone do not express. */
     private static void checkDualnetValues(List<NamedTensor> feeds) {
         for (NamedTensor feed : feeds) {
-            if (feed.name().equals(DualNetPredictor.IMAGE) && feed.data() instanceof float[] pixels) {
+            if (feed.name().equals(DualNetInterface.IMAGE) && feed.data() instanceof float[] pixels) {
                 DualNetPredictor.checkPixels(pixels);
-            } else if (feed.name().equals(DualNetPredictor.NUMBER) && feed.data() instanceof long[] numbers) {
+            } else if (feed.name().equals(DualNetInterface.NUMBER) && feed.data() instanceof long[] numbers) {
                 for (int i = 0; i < numbers.length; i++) {
                     DualNetPredictor.checkNumber(i, numbers[i]);
                 }

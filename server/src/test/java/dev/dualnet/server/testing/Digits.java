@@ -1,6 +1,6 @@
 package dev.dualnet.server.testing;
 
-import dev.dualnet.runtime.parity.ParityBundle;
+import dev.dualnet.parity.ParityBundle;
 import java.io.IOException;
 import java.util.Arrays;
 
@@ -21,19 +21,19 @@ public final class Digits {
     }
 
     public float[] image(int i) {
-        return Arrays.copyOfRange(bundle.inputs().get("image").floats(), i * 784, (i + 1) * 784);
+        return Arrays.copyOfRange(((float[]) bundle.inputs().get("image").data()), i * 784, (i + 1) * 784);
     }
 
     public int number(int i) {
-        return (int) bundle.inputs().get("number").longs()[i];
+        return (int) ((long[]) bundle.inputs().get("number").data())[i];
     }
 
     public float[] digitProbabilities(int i) {
-        return Arrays.copyOfRange(bundle.outputs().get("digit").floats(), i * 10, (i + 1) * 10);
+        return Arrays.copyOfRange(((float[]) bundle.outputs().get("digit").data()), i * 10, (i + 1) * 10);
     }
 
     public float[] sumProbabilities(int i) {
-        return Arrays.copyOfRange(bundle.outputs().get("sum").floats(), i * 19, (i + 1) * 19);
+        return Arrays.copyOfRange(((float[]) bundle.outputs().get("sum").data()), i * 19, (i + 1) * 19);
     }
 
     public int expectedDigit(int i) {

@@ -1,5 +1,7 @@
 package dev.dualnet.trainer.data;
 
+import dev.dualnet.common.DualNetInterface;
+
 import java.util.SplittableRandom;
 
 /**
@@ -12,7 +14,7 @@ import java.util.SplittableRandom;
  * pairs.
  */
 public final class DualSamples {
-    public static final int MAX_NUMBER = 9;
+    public static final int MAX_NUMBER = DualNetInterface.NUMBERS - 1;
 
     private final MnistSplit split;
 

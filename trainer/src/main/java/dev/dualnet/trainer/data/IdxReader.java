@@ -1,6 +1,6 @@
 package dev.dualnet.trainer.data;
 
-import dev.dualnet.trainer.util.UserException;
+import dev.dualnet.common.UserException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;

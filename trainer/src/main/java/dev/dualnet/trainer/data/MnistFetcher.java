@@ -12,7 +12,7 @@ public interface MnistFetcher {
      * {@code dir}), files already in {@code dir} are left alone, and a failed fetch leaves no
      * staging files behind, nor {@code dir} itself when the fetch created it.
      *
-     * @throws dev.dualnet.trainer.util.UserException when fetching or verification fails
+     * @throws dev.dualnet.common.UserException when fetching or verification fails
      */
     void fetchInto(Path dir, Set<MnistFile> wanted);
 }

@@ -1,7 +1,7 @@
 package dev.dualnet.trainer.data;
 
-import dev.dualnet.trainer.util.Sha256;
-import dev.dualnet.trainer.util.UserException;
+import dev.dualnet.common.Sha256;
+import dev.dualnet.common.UserException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

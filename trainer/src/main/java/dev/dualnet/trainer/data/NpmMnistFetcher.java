@@ -1,8 +1,8 @@
 package dev.dualnet.trainer.data;
 
-import dev.dualnet.trainer.util.AtomicFiles;
-import dev.dualnet.trainer.util.Sha256;
-import dev.dualnet.trainer.util.UserException;
+import dev.dualnet.common.AtomicFiles;
+import dev.dualnet.common.Sha256;
+import dev.dualnet.common.UserException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

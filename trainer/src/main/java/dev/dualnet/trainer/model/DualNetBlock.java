@@ -1,5 +1,11 @@
 package dev.dualnet.trainer.model;
 
+import static dev.dualnet.common.DualNetInterface.DIGIT;
+import static dev.dualnet.common.DualNetInterface.IMAGE;
+import static dev.dualnet.common.DualNetInterface.NUMBER;
+import static dev.dualnet.common.DualNetInterface.SUM;
+
+import dev.dualnet.common.DualNetInterface;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -25,15 +31,11 @@ import ai.djl.util.PairList;
  * layer learn addition as a lookup table.
  *
  * <p>Outputs are logits; softmax belongs to the loss during training and to the exported graph at
- * inference. The five parts are child blocks named {@value #IMAGE}, {@value #NUMBER},
- * {@value #JOINT}, {@value #DIGIT} and {@value #SUM}, which also name their parameters.
+ * inference. The five parts are child blocks named {@code image}, {@code number},
+ * {@value #JOINT}, {@code digit} and {@code sum} (the tensor names of {@link DualNetInterface}), which also name their parameters.
  */
 public final class DualNetBlock extends AbstractBlock {
-    public static final String IMAGE = "image";
-    public static final String NUMBER = "number";
     public static final String JOINT = "joint";
-    public static final String DIGIT = "digit";
-    public static final String SUM = "sum";
 
     /** The concatenation axis of the image and number features. */
     public static final int CONCAT_AXIS = 1;
@@ -114,15 +116,15 @@ public final class DualNetBlock extends AbstractBlock {
 
     private static NDArray digitNumberPairs(NDArray digitLogits, NDArray number) {
         long n = digitLogits.getShape().get(0);
-        NDArray digitProbabilities = digitLogits.softmax(1).reshape(n, Preset.DIGIT_CLASSES, 1);
-        NDArray numberOneHot = number.oneHot(Preset.NUMBER_CLASSES, DataType.FLOAT32).reshape(n, 1, Preset.NUMBER_CLASSES);
-        return digitProbabilities.mul(numberOneHot).reshape(n, (long) Preset.DIGIT_CLASSES * Preset.NUMBER_CLASSES);
+        NDArray digitProbabilities = digitLogits.softmax(1).reshape(n, DualNetInterface.DIGITS, 1);
+        NDArray numberOneHot = number.oneHot(DualNetInterface.NUMBERS, DataType.FLOAT32).reshape(n, 1, DualNetInterface.NUMBERS);
+        return digitProbabilities.mul(numberOneHot).reshape(n, (long) DualNetInterface.DIGITS * DualNetInterface.NUMBERS);
     }
 
     private Shape sumFeatureShape(Shape shared) {
         return sumInput == SumInput.JOINT_FEATURES
                 ? shared
-                : new Shape(shared.get(0), (long) Preset.DIGIT_CLASSES * Preset.NUMBER_CLASSES);
+                : new Shape(shared.get(0), (long) DualNetInterface.DIGITS * DualNetInterface.NUMBERS);
     }
 
     @Override

@@ -1,5 +1,9 @@
 package dev.dualnet.trainer.model;
 
+import static dev.dualnet.common.DualNetInterface.DIGITS;
+import static dev.dualnet.common.DualNetInterface.NUMBERS;
+import static dev.dualnet.common.DualNetInterface.SUMS;
+
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -9,7 +13,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
-import dev.dualnet.trainer.util.EnumIds;
+import dev.dualnet.common.cli.EnumIds;
 
 /**
  * The network designs the trainer can build, each with the training settings it was tuned for.
@@ -41,7 +45,7 @@ public enum Preset {
                     .add(Activation.reluBlock())
                     .add(Blocks.batchFlattenBlock());
             SequentialBlock number = new SequentialBlock()
-                    .add(new OneHot(NUMBER_CLASSES))
+                    .add(new OneHot(NUMBERS))
                     .add(linear(30))
                     .add(Activation.reluBlock());
             SequentialBlock joint = new SequentialBlock()
@@ -51,7 +55,7 @@ public enum Preset {
                     .add(Activation.reluBlock())
                     .add(linear(45))
                     .add(Activation.reluBlock());
-            return new DualNetBlock(image, number, joint, linear(DIGIT_CLASSES), linear(SUM_CLASSES),
+            return new DualNetBlock(image, number, joint, linear(DIGITS), linear(SUMS),
                     DualNetBlock.SumInput.JOINT_FEATURES);
         }
     },
@@ -76,20 +80,17 @@ public enum Preset {
                     .add(new MaxPool2d(2, 2))
                     .add(Blocks.batchFlattenBlock());
             SequentialBlock number = new SequentialBlock()
-                    .add(new OneHot(NUMBER_CLASSES))
+                    .add(new OneHot(NUMBERS))
                     .add(linear(32))
                     .add(Activation.reluBlock());
             SequentialBlock joint = new SequentialBlock()
                     .add(linear(128))
                     .add(Activation.reluBlock());
-            return new DualNetBlock(image, number, joint, linear(DIGIT_CLASSES), linear(SUM_CLASSES),
+            return new DualNetBlock(image, number, joint, linear(DIGITS), linear(SUMS),
                     DualNetBlock.SumInput.DIGIT_NUMBER_PAIRS);
         }
     };
 
-    public static final int DIGIT_CLASSES = 10;
-    public static final int NUMBER_CLASSES = 10;
-    public static final int SUM_CLASSES = 19;
     /** Shapes of one-sample inputs, batch dimension first. */
     public static final Shape IMAGE_SHAPE = new Shape(1, 1, 28, 28);
     public static final Shape NUMBER_SHAPE = new Shape(1);

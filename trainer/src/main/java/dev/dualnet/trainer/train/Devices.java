@@ -2,7 +2,7 @@ package dev.dualnet.trainer.train;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import dev.dualnet.trainer.util.UserException;
+import dev.dualnet.common.UserException;
 
 /** Turns the {@code --device} option into a DJL device. */
 public final class Devices {

@@ -1,6 +1,6 @@
 package dev.dualnet.trainer.train;
 
-import dev.dualnet.trainer.util.EnumIds;
+import dev.dualnet.common.cli.EnumIds;
 
 /** How the learning rate moves over a run, as a function of the step and the total steps. */
 public enum LearningRateSchedule {

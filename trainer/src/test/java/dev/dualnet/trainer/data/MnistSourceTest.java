@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dualnet.trainer.testing.IdxFiles;
 import dev.dualnet.trainer.testing.RealMnist;
-import dev.dualnet.trainer.util.UserException;
+import dev.dualnet.common.UserException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

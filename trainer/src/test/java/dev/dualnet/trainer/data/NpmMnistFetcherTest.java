@@ -3,8 +3,8 @@ package dev.dualnet.trainer.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dualnet.trainer.util.Sha256;
-import dev.dualnet.trainer.util.UserException;
+import dev.dualnet.common.Sha256;
+import dev.dualnet.common.UserException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;

@@ -1,0 +1,229 @@
+package dev.dualnet.parity;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dualnet.runtime.ElementType;
+import dev.dualnet.runtime.ModelRepository;
+import dev.dualnet.runtime.NamedTensor;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Fixed inputs with the reference's outputs for them, so any runtime can prove it runs the trained
+ * model. On disk: a directory with {@value #MANIFEST} and one raw little-endian row-major file per
+ * tensor, named in the manifest with its dtype and shape. Every tensor's first dimension is the
+ * sample count.
+ *
+ * @param dir where the bundle lives; null for a bundle built in memory
+ * @param inputs input tensors by name, in manifest order
+ * @param outputs expected output tensors by name, in manifest order
+ * @param tolerance the tolerance the bundle was written with
+ */
+public record ParityBundle(Path dir, Map<String, NamedTensor> inputs, Map<String, NamedTensor> outputs,
+        Tolerance tolerance) {
+    public static final String DIRECTORY = "parity";
+    public static final String MANIFEST = "manifest.json";
+    public static final int FORMAT = 1;
+
+    /**
+     * @throws IllegalArgumentException when a side is empty or the tensors disagree on the sample count
+     */
+    public ParityBundle {
+        inputs = new LinkedHashMap<>(inputs);
+        outputs = new LinkedHashMap<>(outputs);
+        if (inputs.isEmpty() || outputs.isEmpty()) {
+            throw new IllegalArgumentException("a parity bundle needs at least one input and one output");
+        }
+        long count = -1;
+        for (NamedTensor tensor : concat(inputs, outputs)) {
+            long[] shape = tensor.shape();
+            if (shape.length == 0) {
+                throw new IllegalArgumentException("tensor '" + tensor.name() + "' is a scalar; bundle tensors "
+                        + "have the sample count as their first dimension");
+            }
+            if (count >= 0 && shape[0] != count) {
+                throw new IllegalArgumentException("tensor '" + tensor.name() + "' has " + shape[0]
+                        + " samples, the others " + count);
+            }
+            count = shape[0];
+        }
+        inputs = java.util.Collections.unmodifiableMap(inputs);
+        outputs = java.util.Collections.unmodifiableMap(outputs);
+    }
+
+    /** The bundle directory of a model file or repository entry: next to the model file. */
+    public static Path locate(Path modelPath) {
+        return ModelRepository.resolveModelFile(modelPath).toAbsolutePath().getParent().resolve(DIRECTORY);
+    }
+
+    /** Number of samples: the first dimension of every tensor. */
+    public int count() {
+        return (int) inputs.values().iterator().next().shape()[0];
+    }
+
+    /** The manifest name of an element type: NumPy's ("float32", "int64", "bool"...). */
+    public static String dtypeName(ElementType type) {
+        return switch (type) {
+            case FP32 -> "float32";
+            case FP64 -> "float64";
+            case INT8 -> "int8";
+            case UINT8 -> "uint8";
+            case INT16 -> "int16";
+            case INT32 -> "int32";
+            case INT64 -> "int64";
+            case BOOL -> "bool";
+        };
+    }
+
+    /**
+     * Reads a bundle directory.
+     *
+     * @throws IOException naming the file when the bundle is missing, malformed or inconsistent
+     */
+    public static ParityBundle read(Path dir) throws IOException {
+        Path manifestFile = dir.resolve(MANIFEST);
+        JsonNode manifest;
+        try {
+            manifest = new ObjectMapper().readTree(manifestFile.toFile());
+        } catch (NoSuchFileException | FileNotFoundException e) {
+            throw new IOException(manifestFile + ": no parity bundle manifest", e);
+        }
+        if (manifest == null || manifest.path("format").asInt() != FORMAT) {
+            throw new IOException(manifestFile + ": parity bundle format "
+                    + (manifest == null ? "?" : manifest.path("format")) + ", expected " + FORMAT);
+        }
+        Map<String, NamedTensor> inputs = tensors(dir, manifest.path("inputs"));
+        Map<String, NamedTensor> outputs = tensors(dir, manifest.path("outputs"));
+        JsonNode tolerance = manifest.path("tolerance");
+        try {
+            return new ParityBundle(dir, inputs, outputs, new Tolerance(
+                    tolerance.path("atol").asDouble(Tolerance.DEFAULT), tolerance.path("rtol").asDouble(Tolerance.DEFAULT)));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(manifestFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, NamedTensor> tensors(Path dir, JsonNode list) throws IOException {
+        Map<String, NamedTensor> tensors = new LinkedHashMap<>();
+        for (JsonNode node : list) {
+            String name = node.path("name").asText();
+            String dtype = node.path("dtype").asText();
+            long[] shape = new long[node.path("shape").size()];
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = node.path("shape").get(i).asLong(-1);
+                if (shape[i] < 0) {
+                    throw new IOException(dir.resolve(MANIFEST) + ": tensor '" + name + "' has a negative or "
+                            + "missing dimension");
+                }
+            }
+            Path file = dir.resolve(node.path("file").asText());
+            if (!file.normalize().startsWith(dir.normalize())) {
+                throw new IOException(file + ": bundle files must stay inside " + dir);
+            }
+            ElementType type = elementType(file, dtype);
+            long elements = NamedTensor.elementCount(shape);
+            long width = width(type);
+            if (Files.size(file) != elements * width) {
+                throw new IOException(file + ": " + Files.size(file) + " bytes, expected " + elements * width
+                        + " for " + dtype + " " + Arrays.toString(shape));
+            }
+            tensors.put(name, new NamedTensor(name, type, shape, decode(type, Files.readAllBytes(file), (int) elements)));
+        }
+        return tensors;
+    }
+
+    private static ElementType elementType(Path file, String dtype) throws IOException {
+        for (ElementType type : ElementType.values()) {
+            if (dtypeName(type).equals(dtype)) {
+                return type;
+            }
+        }
+        throw new IOException(file + ": dtype '" + dtype + "', expected one of float32, float64, int8, uint8, "
+                + "int16, int32, int64, bool");
+    }
+
+    /** Bytes per element on disk. */
+    static int width(ElementType type) {
+        return switch (type) {
+            case FP64, INT64 -> 8;
+            case FP32, INT32 -> 4;
+            case INT16 -> 2;
+            case INT8, UINT8, BOOL -> 1;
+        };
+    }
+
+    private static Object decode(ElementType type, byte[] bytes, int n) {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        switch (type) {
+            case FP32 -> {
+                float[] data = new float[n];
+                buffer.asFloatBuffer().get(data);
+                return data;
+            }
+            case FP64 -> {
+                double[] data = new double[n];
+                buffer.asDoubleBuffer().get(data);
+                return data;
+            }
+            case INT16 -> {
+                short[] data = new short[n];
+                buffer.asShortBuffer().get(data);
+                return data;
+            }
+            case INT32 -> {
+                int[] data = new int[n];
+                buffer.asIntBuffer().get(data);
+                return data;
+            }
+            case INT64 -> {
+                long[] data = new long[n];
+                buffer.asLongBuffer().get(data);
+                return data;
+            }
+            case BOOL -> {
+                boolean[] data = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    data[i] = bytes[i] != 0;
+                }
+                return data;
+            }
+            default -> {
+                return bytes.clone();
+            }
+        }
+    }
+
+    /** Encodes a tensor's data as the bundle stores it. */
+    static byte[] encode(NamedTensor tensor) {
+        int n = java.lang.reflect.Array.getLength(tensor.data());
+        ByteBuffer buffer = ByteBuffer.allocate(n * width(tensor.type())).order(ByteOrder.LITTLE_ENDIAN);
+        switch (tensor.type()) {
+            case FP32 -> buffer.asFloatBuffer().put((float[]) tensor.data());
+            case FP64 -> buffer.asDoubleBuffer().put((double[]) tensor.data());
+            case INT16 -> buffer.asShortBuffer().put((short[]) tensor.data());
+            case INT32 -> buffer.asIntBuffer().put((int[]) tensor.data());
+            case INT64 -> buffer.asLongBuffer().put((long[]) tensor.data());
+            case INT8, UINT8 -> buffer.put((byte[]) tensor.data());
+            case BOOL -> {
+                for (boolean b : (boolean[]) tensor.data()) {
+                    buffer.put((byte) (b ? 1 : 0));
+                }
+            }
+        }
+        return buffer.array();
+    }
+
+    private static java.util.List<NamedTensor> concat(Map<String, NamedTensor> a, Map<String, NamedTensor> b) {
+        java.util.List<NamedTensor> all = new java.util.ArrayList<>(a.values());
+        all.addAll(b.values());
+        return all;
+    }
+}
