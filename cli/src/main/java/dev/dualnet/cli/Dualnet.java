@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
         subcommands = {PipelineCommand.class, TrainCommand.class, DataCommand.class, ExportCommand.class,
             ParityCommand.class, ServeCommand.class, PredictCommand.class},
         synopsisSubcommandLabel = "COMMAND",
+        usageHelpWidth = 112,
         description = {
             "Train a dual-input MNIST network in Java, export it to ONNX, prove the export faithful, serve it anywhere.",
             ""
@@ -49,7 +50,7 @@ import picocli.CommandLine.Spec;
             "Launcher diagnostics:",
             "  dualnet --native-allocator   the allocator the commands get: 'tcmalloc PATH' or 'system'",
             "  dualnet --openmp-wait        the OMP_WAIT_POLICY / GOMP_SPINCOUNT the commands get",
-            "  dualnet --java-gc COMMAND    the garbage-collector option COMMAND's JVM gets, if any"
+            "  dualnet --java-gc COMMAND [OPTIONS]  the garbage-collector option that command line's JVM gets, if any"
         })
 public final class Dualnet implements Callable<Integer> {
     @Spec

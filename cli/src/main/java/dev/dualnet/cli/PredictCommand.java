@@ -2,9 +2,9 @@ package dev.dualnet.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dualnet.runtime.DigitPictures;
 import dev.dualnet.runtime.DualNetPredictor;
 import dev.dualnet.runtime.InvalidInputException;
-import dev.dualnet.runtime.MnistImages;
 import dev.dualnet.runtime.ModelLoadException;
 import dev.dualnet.runtime.Prediction;
 import dev.dualnet.runtime.RuntimeOptions;
@@ -54,7 +54,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         float[] pixels;
         try {
-            pixels = MnistImages.fromImageBytes(bytes);
+            pixels = DigitPictures.fromImageBytes(bytes);
         } catch (InvalidInputException e) {
             throw new IllegalArgumentException(image + ": " + e.getMessage());
         }

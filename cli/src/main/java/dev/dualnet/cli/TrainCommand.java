@@ -1,13 +1,11 @@
 package dev.dualnet.cli;
 
-import dev.dualnet.common.cli.OutputDirectory;
-import dev.dualnet.common.UserException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 

@@ -10,9 +10,12 @@ import org.junit.jupiter.api.Test;
 class LauncherJavaGcTest {
     @Test
     void libtorchCommandsGetTheSerialCollectorAndTheServerKeepsTheDefault() throws Exception {
-        for (String command : new String[] {"train", "data", "export", "parity", "pipeline"}) {
+        for (String command : new String[] {"train", "data", "export", "pipeline"}) {
             assertThat(Launcher.garbageCollectorOption(command)).as(command).hasValue("-XX:+UseSerialGC");
         }
+        assertThat(Launcher.run(Map.of(), "--java-gc", "parity", "--model", "m", "--checkpoint", "run").stdout())
+                .as("parity against the training engine").isEqualTo("-XX:+UseSerialGC");
+        assertThat(Launcher.garbageCollectorOption("parity")).as("parity against a bundle").isEmpty();
         assertThat(Launcher.garbageCollectorOption("serve")).isEmpty();
         assertThat(Launcher.garbageCollectorOption("predict")).isEmpty();
     }
@@ -29,16 +32,15 @@ class LauncherJavaGcTest {
 
     @Test
     void aMissingOrUnknownCommandIsRefused() throws Exception {
-        for (String[] args : new String[][] {{"--java-gc"}, {"--java-gc", "fit"}, {"--java-gc", "train", "serve"}}) {
+        for (String[] args : new String[][] {{"--java-gc"}, {"--java-gc", "fit"}, {"--java-gc", "--model", "m"}}) {
             Launcher.Result refused = Launcher.run(Map.of(), args);
             assertThat(refused.exitCode()).as(String.join(" ", args)).isEqualTo(2);
-            assertThat(refused.stderr()).contains("--java-gc needs one command");
+            assertThat(refused.stderr()).contains("--java-gc needs a command");
         }
     }
 
     @Test
-    void helpDocumentsTheCollectorChoice() throws Exception {
-        Launcher.Result help = Launcher.run(Map.of(), "--help");
-        assertThat(help.stdout()).contains("--java-gc", "-XX:+Use...GC");
+    void helpDocumentsTheCollectorChoice() {
+        assertThat(Dualnet.commandLine().getUsageMessage()).contains("--java-gc", "-XX:+Use...GC");
     }
 }

@@ -3,8 +3,8 @@ package dev.dualnet.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.dualnet.exporter.testing.TinyRuns;
 import dev.dualnet.common.Json;
+import dev.dualnet.exporter.testing.TinyRuns;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -2,18 +2,18 @@ package dev.dualnet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dualnet.cli.testing.DualnetProcess;
+import dev.dualnet.trainer.testing.RealMnist;
 import dev.dualnet.trainer.train.Checkpoint;
 import dev.dualnet.trainer.train.CheckpointState;
 import dev.dualnet.trainer.train.EpochMetrics;
-import dev.dualnet.trainer.testing.RealMnist;
-import dev.dualnet.cli.testing.DualnetProcess;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A run killed with SIGKILL during epoch 3 and resumed ends with the same bits as a run that was

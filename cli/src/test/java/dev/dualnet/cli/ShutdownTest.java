@@ -3,6 +3,7 @@ package dev.dualnet.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dualnet.server.testing.Digits;
+import dev.dualnet.server.testing.RawHttp;
 import dev.dualnet.server.testing.TestServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -13,7 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import dev.dualnet.server.testing.RawHttp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -2,9 +2,9 @@ package dev.dualnet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dualnet.cli.testing.DualnetProcess;
 import dev.dualnet.trainer.testing.IdxFiles;
 import dev.dualnet.trainer.testing.RealMnist;
-import dev.dualnet.cli.testing.DualnetProcess;
 import dev.dualnet.trainer.train.Checkpoint;
 import java.io.PrintWriter;
 import java.io.StringWriter;

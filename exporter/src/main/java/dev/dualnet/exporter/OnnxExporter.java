@@ -15,7 +15,6 @@ import dev.dualnet.exporter.onnx.proto.Onnx.ModelProto;
 import dev.dualnet.exporter.onnx.proto.Onnx.OperatorSetIdProto;
 import dev.dualnet.exporter.onnx.proto.Onnx.StringStringEntryProto;
 import dev.dualnet.trainer.model.DualNetBlock;
-import dev.dualnet.trainer.model.Preset;
 import java.util.List;
 import java.util.Map;
 

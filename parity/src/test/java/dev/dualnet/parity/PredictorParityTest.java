@@ -1,20 +1,13 @@
 package dev.dualnet.parity;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dualnet.runtime.DualNetPredictor;
 import dev.dualnet.runtime.ElementType;
 import dev.dualnet.runtime.NamedTensor;
 import dev.dualnet.runtime.Prediction;
 import dev.dualnet.runtime.testing.Fixtures;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

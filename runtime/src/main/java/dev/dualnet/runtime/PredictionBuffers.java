@@ -1,9 +1,9 @@
 package dev.dualnet.runtime;
 
-import dev.dualnet.common.DualNetInterface;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import dev.dualnet.common.DualNetInterface;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,7 +1,7 @@
 package dev.dualnet.common.cli;
 
-import java.nio.file.Files;
 import dev.dualnet.common.UserException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**

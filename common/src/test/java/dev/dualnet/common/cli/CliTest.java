@@ -1,8 +1,8 @@
 package dev.dualnet.common.cli;
 
-import dev.dualnet.common.UserException;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dualnet.common.UserException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,9 +1,9 @@
 package dev.dualnet.common.cli;
 
-import dev.dualnet.common.UserException;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.dualnet.common.UserException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -1,13 +1,12 @@
 package dev.dualnet.exporter.convert;
 
-import dev.dualnet.common.DualNetInterface;
 import ai.djl.nn.Block;
 import ai.djl.util.Pair;
+import dev.dualnet.common.DualNetInterface;
 import dev.dualnet.exporter.graph.Attributes;
 import dev.dualnet.exporter.graph.OnnxGraph;
 import dev.dualnet.exporter.graph.Value;
 import dev.dualnet.trainer.model.DualNetBlock;
-import dev.dualnet.trainer.model.Preset;
 import java.util.List;
 
 /**

@@ -17,8 +17,15 @@ import java.util.Locale;
 public final class Fixtures {
     private Fixtures() {}
 
-    /** The repository entry {@code models/seed} under the test resources. */
+    /**
+     * The repository entry {@code models/seed} under the runtime's test resources: where the build
+     * says they are ({@code dualnet.test.models}, for other modules' tests), else on the class path.
+     */
     public static Path seedEntry() {
+        String models = System.getProperty("dualnet.test.models");
+        if (models != null) {
+            return Path.of(models, "seed");
+        }
         try {
             return Path.of(Fixtures.class.getResource("/models/seed/config.pbtxt").toURI()).getParent();
         } catch (URISyntaxException e) {

@@ -1,13 +1,12 @@
 package dev.dualnet.server.http;
 
-import dev.dualnet.common.DualNetInterface;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dualnet.runtime.DualNetPredictor;
+import dev.dualnet.common.DualNetInterface;
+import dev.dualnet.runtime.DigitPictures;
 import dev.dualnet.runtime.ElementType;
-import dev.dualnet.runtime.MnistImages;
 import dev.dualnet.runtime.ModelRepository;
 import dev.dualnet.runtime.NamedTensor;
 import dev.dualnet.runtime.Prediction;
@@ -255,7 +254,7 @@ public final class Routes {
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest(where + "\"image\" is not valid base64: " + e.getMessage());
             }
-            return MnistImages.fromImageBytes(bytes);
+            return DigitPictures.fromImageBytes(bytes);
         }
         if (!image.isArray()) {
             throw ApiException.badRequest(where + "\"image\" must be 784 numbers in [0, 1] or a base64 PNG/JPEG string");

@@ -37,16 +37,28 @@ public final class TestServer implements AutoCloseable {
         return Path.of(System.getProperty("dualnet.test.models", "../runtime/src/test/resources/models")).resolve("seed");
     }
 
+    /**
+     * The two-input adder model of the server's test resources: where the build says they are
+     * ({@code dualnet.test.server.models}, for other modules' tests), else on the class path.
+     */
+    public static Path adderEntry() throws IOException {
+        String models = System.getProperty("dualnet.test.server.models");
+        if (models != null) {
+            return Path.of(models, "adder");
+        }
+        try {
+            return Path.of(TestServer.class.getResource("/models/adder").toURI());
+        } catch (URISyntaxException e) {
+            throw new IOException(e);
+        }
+    }
+
     /** Builds a repository under {@code dir} with dualnet, seed and adder. */
     public static Path repository(Path dir) throws IOException {
         Path repo = dir.resolve("models");
         copyEntry(seedEntry(), repo, "dualnet");
         copyEntry(seedEntry(), repo, "seed");
-        try {
-            copyEntry(Path.of(TestServer.class.getResource("/models/adder").toURI()), repo, "adder");
-        } catch (URISyntaxException e) {
-            throw new IOException(e);
-        }
+        copyEntry(adderEntry(), repo, "adder");
         return repo;
     }
 

@@ -1,7 +1,6 @@
 package dev.dualnet.trainer.data;
 
 import dev.dualnet.common.DualNetInterface;
-
 import java.util.SplittableRandom;
 
 /**

@@ -1,9 +1,9 @@
 package dev.dualnet.trainer.engine;
 
-import dev.dualnet.common.UserException;
 import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
 import ai.djl.util.Utils;
+import dev.dualnet.common.UserException;
 
 /** DJL's PyTorch engine, with a start-up failure turned into an error a user can act on. */
 public final class PyTorchEngine {

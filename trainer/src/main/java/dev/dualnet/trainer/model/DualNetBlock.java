@@ -5,7 +5,6 @@ import static dev.dualnet.common.DualNetInterface.IMAGE;
 import static dev.dualnet.common.DualNetInterface.NUMBER;
 import static dev.dualnet.common.DualNetInterface.SUM;
 
-import dev.dualnet.common.DualNetInterface;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -16,6 +15,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.dualnet.common.DualNetInterface;
 
 /**
  * The two-input, two-output wiring shared by every preset.

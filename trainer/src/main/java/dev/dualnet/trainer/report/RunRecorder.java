@@ -1,10 +1,10 @@
 package dev.dualnet.trainer.report;
 
 import com.fasterxml.jackson.databind.ObjectWriter;
-import dev.dualnet.trainer.train.EpochMetrics;
-import dev.dualnet.trainer.train.TrainingConfig;
 import dev.dualnet.common.AtomicFiles;
 import dev.dualnet.common.Json;
+import dev.dualnet.trainer.train.EpochMetrics;
+import dev.dualnet.trainer.train.TrainingConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

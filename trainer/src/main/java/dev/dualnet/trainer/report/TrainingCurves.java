@@ -1,7 +1,7 @@
 package dev.dualnet.trainer.report;
 
-import dev.dualnet.trainer.train.EpochMetrics;
 import dev.dualnet.common.AtomicFiles;
+import dev.dualnet.trainer.train.EpochMetrics;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

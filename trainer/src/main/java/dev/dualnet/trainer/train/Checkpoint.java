@@ -2,10 +2,10 @@ package dev.dualnet.trainer.train;
 
 import ai.djl.MalformedModelException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dualnet.trainer.model.DualNetModel;
 import dev.dualnet.common.AtomicFiles;
 import dev.dualnet.common.Json;
 import dev.dualnet.common.UserException;
+import dev.dualnet.trainer.model.DualNetModel;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

@@ -2,14 +2,14 @@ package dev.dualnet.trainer.train;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import dev.dualnet.common.UserException;
 import dev.dualnet.trainer.data.DualSamples;
 import dev.dualnet.trainer.data.MnistData;
+import dev.dualnet.trainer.engine.NativeAllocator;
+import dev.dualnet.trainer.engine.PyTorchEngine;
 import dev.dualnet.trainer.model.DualNetModel;
 import dev.dualnet.trainer.report.EpochProgress;
 import dev.dualnet.trainer.report.RunRecorder;
-import dev.dualnet.trainer.engine.NativeAllocator;
-import dev.dualnet.trainer.engine.PyTorchEngine;
-import dev.dualnet.common.UserException;
 import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;

@@ -3,8 +3,8 @@ package dev.dualnet.trainer.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dualnet.trainer.testing.IdxFiles;
 import dev.dualnet.common.UserException;
+import dev.dualnet.trainer.testing.IdxFiles;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;

@@ -3,9 +3,9 @@ package dev.dualnet.trainer.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.dualnet.common.UserException;
 import dev.dualnet.trainer.testing.IdxFiles;
 import dev.dualnet.trainer.testing.RealMnist;
-import dev.dualnet.common.UserException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package dev.dualnet.runtime;
 
+import static dev.dualnet.common.DualNetInterface.SIDE;
+
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -26,8 +28,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * Pictures over {@value #MAX_MEGAPIXELS} megapixels are refused; sides over 1,024 pixels are decoded
  * subsampled, so no picture takes more than a few megabytes to decode.
  */
-public final class MnistImages {
-    public static final int SIDE = 28;
+public final class DigitPictures {
     /** Pictures larger than this are refused (a 12-megapixel phone photo is well inside). */
     public static final int MAX_MEGAPIXELS = 50;
     /** Longest side decoded in full; larger pictures are decoded subsampled to about this size. */
@@ -35,7 +36,7 @@ public final class MnistImages {
     private static final int BOX = 20;
     private static final float INK = 0.1f;
 
-    private MnistImages() {}
+    private DigitPictures() {}
 
     /**
      * Decodes and preprocesses image bytes.

@@ -12,11 +12,11 @@ import java.util.Arrays;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
-class MnistImagesTest {
+class DigitPicturesTest {
     @Test
     void anMnistSizedDarkPictureIsOnlyConverted() throws Exception {
         float[] digit = bundleImage(0);
-        float[] back = MnistImages.fromImageBytes(png(render(digit, 28, false, false)));
+        float[] back = DigitPictures.fromImageBytes(png(render(digit, 28, false, false)));
         for (int i = 0; i < 784; i++) {
             assertThat(back[i]).isCloseTo(digit[i], org.assertj.core.data.Offset.offset(1f / 255));
         }
@@ -29,7 +29,7 @@ class MnistImagesTest {
             for (int i = 0; i < 20; i++) {
                 float[] digit = bundleImage(i);
                 // Black ink on white paper, 5x larger, shifted off-centre: what a phone photo or scan gives.
-                float[] prepared = MnistImages.fromImageBytes(png(render(digit, 140, true, true)));
+                float[] prepared = DigitPictures.fromImageBytes(png(render(digit, 140, true, true)));
                 assertThat(prepared).hasSize(784);
                 double[] centre = centreOfMass(prepared);
                 assertThat(centre[0]).isBetween(12.0, 15.5);
@@ -44,9 +44,9 @@ class MnistImagesTest {
 
     @Test
     void blankOrUndecodablePicturesAreRejected() throws Exception {
-        assertThatThrownBy(() -> MnistImages.fromImageBytes(png(render(new float[784], 56, true, false))))
+        assertThatThrownBy(() -> DigitPictures.fromImageBytes(png(render(new float[784], 56, true, false))))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("no ink");
-        assertThatThrownBy(() -> MnistImages.fromImageBytes("plain text, no picture".getBytes()))
+        assertThatThrownBy(() -> DigitPictures.fromImageBytes("plain text, no picture".getBytes()))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("not a PNG or JPEG");
     }
 
@@ -55,7 +55,7 @@ class MnistImagesTest {
         // A real decompression bomb compresses 20,000 x 20,000 grey pixels into ~400 KB; its header
         // alone must be enough to refuse it, so the image data here is not even valid.
         byte[] bomb = pngHeaderOnly(20_000, 20_000);
-        assertThatThrownBy(() -> MnistImages.fromImageBytes(bomb))
+        assertThatThrownBy(() -> DigitPictures.fromImageBytes(bomb))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessage("image is 20000 x 20000 pixels, expected at most 50 megapixels");
     }
@@ -65,9 +65,9 @@ class MnistImagesTest {
         try (DualNetPredictor predictor = DualNetPredictor.load(Fixtures.seedEntry(), Fixtures.options())) {
             for (int i = 0; i < 3; i++) {
                 float[] digit = bundleImage(i);
-                float[] small = MnistImages.fromImageBytes(png(render(digit, 140, true, false)));
+                float[] small = DigitPictures.fromImageBytes(png(render(digit, 140, true, false)));
                 // 2,240 px: decoded at every third pixel, 747 px.
-                float[] large = MnistImages.fromImageBytes(png(render(digit, 2240, true, false)));
+                float[] large = DigitPictures.fromImageBytes(png(render(digit, 2240, true, false)));
                 double diff = 0;
                 for (int p = 0; p < 784; p++) {
                     diff += Math.abs(large[p] - small[p]);
@@ -80,11 +80,11 @@ class MnistImagesTest {
 
     @Test
     void noDecodedSideExceeds1024Pixels() {
-        assertThat(MnistImages.subsampling(28, 28)).isEqualTo(1);
-        assertThat(MnistImages.subsampling(1024, 300)).isEqualTo(1);
-        assertThat(MnistImages.subsampling(300, 1025)).isEqualTo(2);
-        assertThat(MnistImages.subsampling(2240, 2240)).isEqualTo(3);
-        assertThat(MnistImages.subsampling(4000, 3000)).isEqualTo(4);
+        assertThat(DigitPictures.subsampling(28, 28)).isEqualTo(1);
+        assertThat(DigitPictures.subsampling(1024, 300)).isEqualTo(1);
+        assertThat(DigitPictures.subsampling(300, 1025)).isEqualTo(2);
+        assertThat(DigitPictures.subsampling(2240, 2240)).isEqualTo(3);
+        assertThat(DigitPictures.subsampling(4000, 3000)).isEqualTo(4);
     }
 
     /** A PNG signature and header chunk for a grey picture of the given size, then junk instead of pixels. */
