@@ -27,10 +27,10 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * direct input and output buffers from a small pool (ONNX Runtime writes the probabilities straight
  * into them), so steady-state calls allocate no native memory beyond the session's own. On the CPU a
  * large batch runs as consecutive slices of {@link #rowsPerRun()} rows: the seed model's first
- * activation is 13.5 KiB a row, and a whole batch of 256 no longer fits the cores' L2 caches: in
- * slices of 64 rows per intra-op thread, ONNX Runtime ran it 20-27% faster, and this class 6-8%
- * (measured; see git history). Each row's result does not depend on the others in its run. Safe for concurrent
- * use; close it to close the model.
+ * activation is 13.5 KiB a row, so a whole batch of 256 does not fit the cores' L2 caches, while
+ * slices of 64 rows per intra-op thread keep each thread's activations in its L2 cache. Each row's
+ * result does not depend on the others in its run. Safe for concurrent use; close it to close the
+ * model.
  */
 public final class DualNetPredictor implements AutoCloseable {
     /** Rows each intra-op thread is given per run on the CPU; see the class comment. */

@@ -17,8 +17,8 @@ import java.util.Map;
  * Direct buffers for one call at a time: the inputs are copied in, ONNX Runtime writes the
  * probabilities straight into the outputs. A batch runs in consecutive slices of at most
  * {@code rowsPerRun} rows, each with four tensors over its part of the buffers; these are kept for
- * the last batch size used, since creating them costs a few microseconds a call, as much as a fifth
- * of a batch-1 prediction. Not thread-safe: a predictor lends each instance to one call at a time.
+ * the last batch size used, since creating them on every call would cost a noticeable share of a
+ * batch-1 prediction. Not thread-safe: a predictor lends each instance to one call at a time.
  */
 final class PredictionBuffers implements AutoCloseable {
     private final OrtEnvironment environment;

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Requests that crashed the server, got a wrong answer or showed its internals, each answered now
+ * Requests that could crash the server, get a wrong answer or show its internals, each answered
  * with a 4xx JSON error that names no path or library, the server healthy after it.
  */
 class HardeningTest {

@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 /**
  * Which allocator serves this process's native {@code malloc}: libtorch allocates and frees on every
  * operation, so a preloaded tcmalloc (the {@code dualnet} launcher's default when the system has it)
- * makes training measurably faster. Read from the libraries mapped into the process.
+ * makes training faster. Read from the libraries mapped into the process.
  */
 public enum NativeAllocator {
     TCMALLOC("tcmalloc"),

@@ -13,11 +13,12 @@ import java.util.List;
  * on the CPU.
  *
  * <p>Why: libtorch hands a convolution's weight gradient to oneDNN, which pads a single input channel
- * to a block of eight channels. For the first convolution of both presets that one kernel, with its
- * reorders, took about 1.9 ms of a 10 ms seed step on an AVX2 host (measured; see git history). The input of this
- * block never needs a gradient (it is the image, or the standardised image), so the weight gradient is
- * a correlation of the input with the output's gradient: one forward convolution with the batch as the
- * channels and the output's gradients as the filters, which oneDNN runs about twice as fast.
+ * to a block of eight channels, so for the first convolution of both presets that one kernel, with its
+ * reorders, is a large part of a seed training step on the CPU. The input of this block never needs a
+ * gradient (it is the image, or the standardised image), so the weight gradient is a correlation of
+ * the input with the output's gradient: one forward convolution with the batch as the channels and the
+ * output's gradients as the filters, which oneDNN runs faster because the batch fills its channel
+ * blocks.
  *
  * <p>How: in training the block computes its output outside the autograd graph and marks the output as
  * needing a gradient, so the backward pass of the loss stops there. {@link #deferredGradients()} then

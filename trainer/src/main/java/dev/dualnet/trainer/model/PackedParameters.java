@@ -18,7 +18,7 @@ import java.util.List;
  *
  * <p>An elementwise update such as Adam can then cover many parameters with one engine call instead of
  * a dozen calls per parameter. For the seed network's sixteen small tensors that call count, not the
- * arithmetic, is most of what an update costs (measured; see git history). Created by {@link
+ * arithmetic, is most of what an update costs. Created by {@link
  * DualNetModel#packParameters()}.
  */
 public final class PackedParameters {

@@ -30,7 +30,7 @@ public enum Preset {
      * <p>Each convolution block pools before its ReLU. That computes the same function as the
      * reference's ReLU-then-pool (ReLU is monotone, so it commutes with a maximum), and the gradients
      * differ only where two values in a pooling window tie. ReLU then runs on a quarter of the values,
-     * which makes a training step about 5% faster (measured; see git history). The exporter writes the
+     * which makes a training step faster. The exporter writes the
      * reference's order back for inference.
      */
     SEED(new TrainingDefaults(10, 64, 1e-3f, "constant")) {

@@ -12,12 +12,11 @@ import dev.dualnet.trainer.model.ParameterGradient;
  * Runs the two halves of a training step, the gradients of one batch's loss and the optimizer update,
  * on the calling thread; the engine's intra-op threads share out each kernel.
  *
- * <p>Every step runs on one thread because that is what keeps a run reproducible bit for bit. Two
- * data-parallel workers, each running forward and backward on half the batch, trained the seed preset
- * about 1.2 times as fast on two cores, but in CI an uninterrupted two-worker run once ended with
- * weights far from those of the same run killed and resumed (measured; see git history), with no cause found in
- * the worker code. One thread per step is the execution model libtorch itself keeps deterministic for
- * a fixed thread count.
+ * <p>Every step runs on one thread because that is what keeps a run reproducible bit for bit.
+ * Data-parallel workers, each running forward and backward on part of the batch, train faster on
+ * several cores, but an uninterrupted multi-worker run can end with weights far from those of the same
+ * run killed and resumed. One thread per step is the execution model libtorch itself keeps
+ * deterministic for a fixed thread count.
  */
 final class TrainingSteps {
     private final DualNetModel model;
