@@ -49,7 +49,8 @@ final class Pipeline {
         Preset chosen = Preset.fromId(options.preset);
         int trainThreads = EngineSetup.threads(options.threads);
         EngineSetup.configure(trainThreads);
-        TrainingConfig config = TrainingConfig.forPreset(chosen, options.epochs, options.seed, options.testSeed, trainThreads, options.trainLimit);
+        TrainingConfig config = TrainingConfig.forPreset(chosen, options.epochs, options.seed, options.testSeed,
+                trainThreads, options.trainLimit);
         Path run = options.runDir != null ? options.runDir : Path.of("runs", "pipeline-" + chosen.id());
         List<String[]> timings = new ArrayList<>();
 
@@ -69,8 +70,7 @@ final class Pipeline {
         timings.add(stage("train", t1));
 
         long t2 = System.nanoTime();
-        ModelExport.Result export = new ModelExport().export(run, options.out, 256, mnist.test(), 256,
-                commandLine);
+        ModelExport.Result export = new ModelExport().export(run, options.out, 256, mnist.test(), 256, commandLine);
         for (String curve : new String[] {"accuracy.png", "loss.png"}) {
             Files.copy(run.resolve(curve), options.out.resolve(curve), StandardCopyOption.REPLACE_EXISTING);
         }
@@ -86,7 +86,8 @@ final class Pipeline {
         double trainSeconds = history.stream().mapToDouble(EpochMetrics::trainSeconds).sum();
         System.out.println();
         System.out.println("dualnet pipeline summary");
-        row("preset", chosen.id() + " (" + config.epochs() + " options.epochs, batch " + config.batchSize() + ", options.seed " + options.seed + ")");
+        row("preset", chosen.id() + " (" + config.epochs() + " epochs, batch " + config.batchSize() + ", seed "
+                + options.seed + ")");
         row("test digit accuracy", pct(last.testDigitAccuracy()));
         row("test sum accuracy", pct(last.testSumAccuracy()));
         row("both right", pct(last.testBothAccuracy()));

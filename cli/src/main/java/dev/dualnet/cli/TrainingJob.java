@@ -68,8 +68,8 @@ final class TrainingJob {
         }
         Path parent = options.resume.toAbsolutePath().getParent();
         if (!options.resume.getFileName().toString().equals(Checkpoint.FILE_NAME)) {
-            throw new UserException("--resume " + options.resume + ": expected a run directory (or its " + Checkpoint.FILE_NAME
-                    + "), where the resumed run goes on writing; this is another file");
+            throw new UserException("--resume " + options.resume + ": expected a run directory (or its "
+                    + Checkpoint.FILE_NAME + "), where the resumed run goes on writing; this is another file");
         }
         return parent;
     }
@@ -99,7 +99,8 @@ final class TrainingJob {
                 changed.add(setting.option() + " " + setting.given() + " (the run has " + setting.saved() + ")");
             }
         }
-        if (options.runDir != null && !options.runDir.toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize())) {
+        if (options.runDir != null
+                && !options.runDir.toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize())) {
             changed.add("--run-dir " + options.runDir + " (the run is in " + dir + ")");
         }
         if (!changed.isEmpty()) {

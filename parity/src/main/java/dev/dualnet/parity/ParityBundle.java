@@ -3,12 +3,12 @@ package dev.dualnet.parity;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dualnet.runtime.ElementType;
+import dev.dualnet.runtime.InvalidInputException;
 import dev.dualnet.runtime.ModelRepository;
 import dev.dualnet.runtime.NamedTensor;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -130,12 +130,17 @@ public record ParityBundle(Path dir, Map<String, NamedTensor> inputs, Map<String
             }
             ElementType type = elementType(file, dtype);
             long elements = NamedTensor.elementCount(shape);
-            long width = width(type);
+            long width = type.byteSize();
             if (Files.size(file) != elements * width) {
                 throw new IOException(file + ": " + Files.size(file) + " bytes, expected " + elements * width
                         + " for " + dtype + " " + Arrays.toString(shape));
             }
-            tensors.put(name, new NamedTensor(name, type, shape, decode(type, Files.readAllBytes(file), (int) elements)));
+            try {
+                Object data = type.fromLittleEndian(ByteBuffer.wrap(Files.readAllBytes(file)), (int) elements);
+                tensors.put(name, new NamedTensor(name, type, shape, data));
+            } catch (InvalidInputException e) {
+                throw new IOException(file + ": " + e.getMessage(), e);
+            }
         }
         return tensors;
     }
@@ -150,75 +155,9 @@ public record ParityBundle(Path dir, Map<String, NamedTensor> inputs, Map<String
                 + "int16, int32, int64, bool");
     }
 
-    /** Bytes per element on disk. */
-    static int width(ElementType type) {
-        return switch (type) {
-            case FP64, INT64 -> 8;
-            case FP32, INT32 -> 4;
-            case INT16 -> 2;
-            case INT8, UINT8, BOOL -> 1;
-        };
-    }
-
-    private static Object decode(ElementType type, byte[] bytes, int n) {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        switch (type) {
-            case FP32 -> {
-                float[] data = new float[n];
-                buffer.asFloatBuffer().get(data);
-                return data;
-            }
-            case FP64 -> {
-                double[] data = new double[n];
-                buffer.asDoubleBuffer().get(data);
-                return data;
-            }
-            case INT16 -> {
-                short[] data = new short[n];
-                buffer.asShortBuffer().get(data);
-                return data;
-            }
-            case INT32 -> {
-                int[] data = new int[n];
-                buffer.asIntBuffer().get(data);
-                return data;
-            }
-            case INT64 -> {
-                long[] data = new long[n];
-                buffer.asLongBuffer().get(data);
-                return data;
-            }
-            case BOOL -> {
-                boolean[] data = new boolean[n];
-                for (int i = 0; i < n; i++) {
-                    data[i] = bytes[i] != 0;
-                }
-                return data;
-            }
-            default -> {
-                return bytes.clone();
-            }
-        }
-    }
-
     /** Encodes a tensor's data as the bundle stores it. */
     static byte[] encode(NamedTensor tensor) {
-        int n = java.lang.reflect.Array.getLength(tensor.data());
-        ByteBuffer buffer = ByteBuffer.allocate(n * width(tensor.type())).order(ByteOrder.LITTLE_ENDIAN);
-        switch (tensor.type()) {
-            case FP32 -> buffer.asFloatBuffer().put((float[]) tensor.data());
-            case FP64 -> buffer.asDoubleBuffer().put((double[]) tensor.data());
-            case INT16 -> buffer.asShortBuffer().put((short[]) tensor.data());
-            case INT32 -> buffer.asIntBuffer().put((int[]) tensor.data());
-            case INT64 -> buffer.asLongBuffer().put((long[]) tensor.data());
-            case INT8, UINT8 -> buffer.put((byte[]) tensor.data());
-            case BOOL -> {
-                for (boolean b : (boolean[]) tensor.data()) {
-                    buffer.put((byte) (b ? 1 : 0));
-                }
-            }
-        }
-        return buffer.array();
+        return tensor.type().toLittleEndian(tensor.data());
     }
 
     private static java.util.List<NamedTensor> concat(Map<String, NamedTensor> a, Map<String, NamedTensor> b) {

@@ -1,6 +1,8 @@
 package dev.dualnet.runtime;
 
 import ai.onnxruntime.OnnxJavaType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Locale;
 
 /**
@@ -32,6 +34,92 @@ public enum ElementType {
     /** The Java array class holding elements of this type. */
     public Class<?> arrayType() {
         return arrayType;
+    }
+
+    /** Bytes one element takes in raw tensor data (BOOL: one byte, 0 or 1). */
+    public int byteSize() {
+        return switch (this) {
+            case FP64, INT64 -> 8;
+            case FP32, INT32 -> 4;
+            case INT16 -> 2;
+            case INT8, UINT8, BOOL -> 1;
+        };
+    }
+
+    /**
+     * Reads {@code count} elements of raw little-endian, row-major data, as the Open Inference
+     * Protocol's binary tensors and parity bundles hold them.
+     *
+     * @param in positioned at the first element; read past the last one
+     * @return a new array of {@link #arrayType()}
+     * @throws InvalidInputException when a BOOL byte is neither 0 nor 1
+     */
+    public Object fromLittleEndian(ByteBuffer in, int count) {
+        ByteBuffer data = in.slice().order(ByteOrder.LITTLE_ENDIAN);
+        in.position(in.position() + count * byteSize());
+        switch (this) {
+            case FP32 -> {
+                float[] out = new float[count];
+                data.asFloatBuffer().get(out);
+                return out;
+            }
+            case FP64 -> {
+                double[] out = new double[count];
+                data.asDoubleBuffer().get(out);
+                return out;
+            }
+            case INT64 -> {
+                long[] out = new long[count];
+                data.asLongBuffer().get(out);
+                return out;
+            }
+            case INT32 -> {
+                int[] out = new int[count];
+                data.asIntBuffer().get(out);
+                return out;
+            }
+            case INT16 -> {
+                short[] out = new short[count];
+                data.asShortBuffer().get(out);
+                return out;
+            }
+            case INT8, UINT8 -> {
+                byte[] out = new byte[count];
+                data.get(out);
+                return out;
+            }
+            default -> {
+                boolean[] out = new boolean[count];
+                for (int i = 0; i < count; i++) {
+                    byte b = data.get();
+                    if (b != 0 && b != 1) {
+                        throw new InvalidInputException("value " + i + " is byte " + b + ", expected 0 or 1 for BOOL");
+                    }
+                    out[i] = b == 1;
+                }
+                return out;
+            }
+        }
+    }
+
+    /** The elements of {@code data}, an array of {@link #arrayType()}, as raw little-endian bytes. */
+    public byte[] toLittleEndian(Object data) {
+        int n = java.lang.reflect.Array.getLength(data);
+        ByteBuffer out = ByteBuffer.allocate(n * byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+        switch (this) {
+            case FP32 -> out.asFloatBuffer().put((float[]) data);
+            case FP64 -> out.asDoubleBuffer().put((double[]) data);
+            case INT64 -> out.asLongBuffer().put((long[]) data);
+            case INT32 -> out.asIntBuffer().put((int[]) data);
+            case INT16 -> out.asShortBuffer().put((short[]) data);
+            case INT8, UINT8 -> out.put((byte[]) data);
+            case BOOL -> {
+                for (boolean b : (boolean[]) data) {
+                    out.put((byte) (b ? 1 : 0));
+                }
+            }
+        }
+        return out.array();
     }
 
     /** The Open Inference Protocol datatype name, e.g. "FP32". */

@@ -1,5 +1,13 @@
 package dev.dualnet.exporter.repository;
 
+import static dev.dualnet.common.DualNetInterface.DIGIT;
+import static dev.dualnet.common.DualNetInterface.DIGITS;
+import static dev.dualnet.common.DualNetInterface.IMAGE;
+import static dev.dualnet.common.DualNetInterface.NUMBER;
+import static dev.dualnet.common.DualNetInterface.SIDE;
+import static dev.dualnet.common.DualNetInterface.SUM;
+import static dev.dualnet.common.DualNetInterface.SUMS;
+
 import java.util.Locale;
 
 /**
@@ -21,12 +29,12 @@ public final class TritonConfig {
                 max_batch_size: %d
                 input [
                   {
-                    name: "image"
+                    name: "%s"
                     data_type: TYPE_FP32
-                    dims: [ 1, 28, 28 ]
+                    dims: [ 1, %d, %d ]
                   },
                   {
-                    name: "number"
+                    name: "%s"
                     data_type: TYPE_INT64
                     dims: [ 1 ]
                     reshape: { shape: [ ] }
@@ -34,20 +42,20 @@ public final class TritonConfig {
                 ]
                 output [
                   {
-                    name: "digit"
+                    name: "%s"
                     data_type: TYPE_FP32
-                    dims: [ 10 ]
+                    dims: [ %d ]
                   },
                   {
-                    name: "sum"
+                    name: "%s"
                     data_type: TYPE_FP32
-                    dims: [ 19 ]
+                    dims: [ %d ]
                   }
                 ]
                 version_policy: { latest: { num_versions: 1 } }
                 dynamic_batching {
                   max_queue_delay_microseconds: %d
                 }
-                """, name, maxBatchSize, maxQueueDelayMicros);
+                """, name, maxBatchSize, IMAGE, SIDE, SIDE, NUMBER, DIGIT, DIGITS, SUM, SUMS, maxQueueDelayMicros);
     }
 }

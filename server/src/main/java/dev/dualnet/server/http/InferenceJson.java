@@ -479,7 +479,7 @@ public final class InferenceJson {
                 out.writeEndArray();
                 out.writeStringField("datatype", tensor.type().protocolName());
                 if (request.binary(tensor.name())) {
-                    byte[] data = BinaryTensors.encode(tensor.type(), tensor.data());
+                    byte[] data = tensor.type().toLittleEndian(tensor.data());
                     binary.add(data);
                     out.writeObjectFieldStart("parameters");
                     out.writeNumberField(BinaryTensors.SIZE, data.length);

@@ -2,14 +2,11 @@ package dev.dualnet.server.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dualnet.common.Sha256;
 import dev.dualnet.runtime.ModelRepository;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -68,7 +65,7 @@ final class ModelIntegrity {
             }
             String actual;
             try {
-                actual = sha256(path);
+                actual = Sha256.of(path);
             } catch (IOException e) {
                 return new Result(Status.REFUSED, file.getKey() + " recorded in " + CARD_FILE + " cannot be read");
             }
@@ -83,21 +80,5 @@ final class ModelIntegrity {
 
     private static String abbreviate(String digest) {
         return digest.length() > 12 ? digest.substring(0, 12) + "..." : digest;
-    }
-
-    static String sha256(Path file) throws IOException {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
-        byte[] buffer = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 }

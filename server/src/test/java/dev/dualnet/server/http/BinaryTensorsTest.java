@@ -24,9 +24,9 @@ class BinaryTensorsTest {
     void everyTypeGoesOutAndComesBackUnchanged() {
         assertThat(SAMPLES).containsOnlyKeys(ElementType.values());
         SAMPLES.forEach((type, data) -> {
-            byte[] bytes = BinaryTensors.encode(type, data);
+            byte[] bytes = type.toLittleEndian(data);
             int count = Array.getLength(data);
-            assertThat(bytes).as(type.name()).hasSize(count * BinaryTensors.elementSize(type));
+            assertThat(bytes).as(type.name()).hasSize(count * type.byteSize());
             byte[] body = new byte[bytes.length + 3];
             System.arraycopy(bytes, 0, body, 3, bytes.length);
             BinaryTensors.Section section = new BinaryTensors.Section(body, 3);
@@ -37,8 +37,8 @@ class BinaryTensorsTest {
 
     @Test
     void bytesAreLittleEndian() {
-        assertThat(BinaryTensors.encode(ElementType.INT32, new int[] {0x01020304})).containsExactly(4, 3, 2, 1);
-        assertThat(BinaryTensors.encode(ElementType.FP32, new float[] {1f})).containsExactly(0, 0, (byte) 0x80, 0x3f);
+        assertThat(ElementType.INT32.toLittleEndian(new int[] {0x01020304})).containsExactly(4, 3, 2, 1);
+        assertThat(ElementType.FP32.toLittleEndian(new float[] {1f})).containsExactly(0, 0, (byte) 0x80, 0x3f);
     }
 
     @Test
