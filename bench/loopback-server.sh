@@ -1,8 +1,13 @@
 # Sourced by slow-clients.sh, overload.sh and server-compare.sh: the seed model repository, the infer
-# request bodies, and starting and stopping one 'dualnet serve' on a loopback port.
+# request bodies, and starting and stopping one 'dualnet serve' on a loopback port; by server-load.sh
+# for build_benchmarks alone.
 #
+#   build_benchmarks          builds the benchmarks module (and what it needs) when its jar is missing
+#                             or older than a pom or main source, sets benchmarks_cp to its class path
+#                             (the load generators and InferBodies: dev.dualnet.benchmarks.server)
 #   prepare_repo OUT          copies the seed model into OUT/repo/seed and writes OUT/body.json,
-#                             OUT/body.bin and OUT/infer.lua (wrk: POST of body.json)
+#                             OUT/body.bin and OUT/infer.lua (wrk: POST of body.json); builds the
+#                             launcher's modules and the benchmarks module first
 #   start_server TREE PORT LOG [SERVE FLAGS...]
 #                             starts TREE/dualnet serve on 127.0.0.1:PORT with OUT/repo, sets
 #                             server_pid, waits (60 s at most) until /v2/health/ready answers
@@ -20,13 +25,27 @@ bench_model_entry() {
   fi
 }
 
+benchmarks_cp=""
+build_benchmarks() {
+  local jar="$root/benchmarks/target/dualnet-benchmarks-0.1.0-SNAPSHOT.jar" log
+  if [ ! -f "$jar" ] || [ ! -d "$root/benchmarks/target/lib" ] \
+    || [ -n "$(find "$root/pom.xml" "$root"/*/pom.xml "$root"/*/src/main -newer "$jar" -print -quit 2>/dev/null)" ]; then
+    echo "building the benchmarks module..." >&2
+    log=$(cd "$root" && ./mvnw -q -B -Dmaven.test.skip=true -pl benchmarks -am package 2>&1) \
+      || { printf '%s\n' "$log" >&2; echo "building the benchmarks module failed (see above)" >&2; exit 1; }
+    touch "$jar" # Maven leaves an unchanged jar's time alone, which would rebuild on every call
+  fi
+  benchmarks_cp="$jar:$root/benchmarks/target/lib/*"
+}
+
 prepare_repo() { # out
   local out=$1 model
   model=$(cd "$(bench_model_entry)" && pwd)
   mkdir -p "$out/repo"
   rm -rf "$out/repo/seed" && cp -r "$model" "$out/repo/seed"
-  "$root/dualnet" serve --help >/dev/null # builds the server module if needed
-  java -cp "$root/server/target/lib/*" "$root/bench/MakeInferBody.java" "$model/1/parity" "$out"
+  "$root/dualnet" serve --help >/dev/null # builds what serve runs now, not within start_server's 60 s
+  build_benchmarks
+  java -cp "$benchmarks_cp" dev.dualnet.benchmarks.server.InferBodies "$model/1/parity" "$out"
   cat > "$out/infer.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"

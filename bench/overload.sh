@@ -2,8 +2,9 @@
 # Overload on loopback: CONNECTIONS connections (default 1024) in a closed loop of single-sample
 # JSON infer requests to the seed model, with dynamic batching, after a warm-up at 64 connections.
 # Two runs of SECONDS each: wrk, with a Lua script that counts the answers by status, and
-# bench/ClosedLoopLoad.java, which also keeps the latency of the 2xx answers apart from the rest
-# (wrk's own latency figures mix every answer, fast 503 refusals included).
+# ClosedLoopLoad (benchmarks module: dev.dualnet.benchmarks.server), which also keeps the latency of
+# the 2xx answers apart from the rest (wrk's own latency figures mix every answer, fast 503 refusals
+# included).
 #
 #   bench/overload.sh [SECONDS] [CONNECTIONS]     (defaults 30 and 1024)
 #
@@ -81,7 +82,7 @@ if [ "$warmup" -eq 0 ]; then
 elif command -v wrk >/dev/null; then
   wrk -t2 -c64 -d"${warmup}s" -s "$out/infer.lua" "$url" >/dev/null 2>&1
 else
-  java "$root/bench/ClosedLoopLoad.java" "$port" "$out/body.json" 64 "$warmup" 0 >/dev/null
+  java -cp "$benchmarks_cp" dev.dualnet.benchmarks.server.ClosedLoopLoad "$port" "$out/body.json" 64 "$warmup" 0 >/dev/null
 fi
 
 if [ "$client" != java ]; then
@@ -98,5 +99,5 @@ if [ "$client" != java ]; then
 fi
 if [ "$client" != wrk ]; then
   echo "overload machine_speed=$(machine_speed)s"
-  java "$root/bench/ClosedLoopLoad.java" "$port" "$out/body.json" "$connections" "$seconds" 5
+  java -cp "$benchmarks_cp" dev.dualnet.benchmarks.server.ClosedLoopLoad "$port" "$out/body.json" "$connections" "$seconds" 5
 fi

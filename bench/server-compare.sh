@@ -55,14 +55,28 @@ git -C "$root" worktree add --force --detach "$old_tree" "$old_commit" >"$out/wo
 [ -x "$old_tree/dualnet" ] && [ -x "$old_tree/mvnw" ] && [ -d "$old_tree/server" ] \
   || { echo "revision $old_label has no dualnet launcher, mvnw or server module" >&2; exit 1; }
 
+# Builds what the tree's own launcher builds for serve, offline: the cli module where the launcher
+# runs dev.dualnet.cli.Dualnet (from 6782b50 on), else the server module (dev.dualnet.server.ServerCli).
+# Then the launcher answers serve --help, which finds nothing left to build (or builds it, e.g. for
+# DUALNET_BUILD), so that no build happens within start_server's readiness wait.
 build() { # tree label
-  echo "compare building the server of $2 (offline)"
-  if ! (cd "$1" && ./mvnw -B -ntp -q -o package -Dmaven.test.skip=true -pl server -am) >"$out/build-$2.log" 2>&1; then
-    echo "building $2 failed; see $out/build-$2.log" >&2
+  local tree=$1 label=$2 module=server profile=() jar
+  grep -q 'dev\.dualnet\.cli\.Dualnet' "$tree/dualnet" && module=cli
+  [ "${DUALNET_BUILD:-}" = gpu ] && profile=(-Pgpu)
+  echo "compare building the server of $label (offline, the $module module, as its launcher does)"
+  if ! (cd "$tree" && ./mvnw -B -ntp -q -o package ${profile[@]+"${profile[@]}"} -Dmaven.test.skip=true -pl "$module" -am) \
+    >"$out/build-$label.log" 2>&1; then
+    echo "building $label failed; see $out/build-$label.log" >&2
     exit 1
   fi
-  # The launcher rebuilds when a source is newer than the jar; Maven leaves an unchanged jar's time.
-  touch "$1/server/target/dualnet-server-0.1.0-SNAPSHOT.jar"
+  # The launcher rebuilds when a source is newer than its jar; Maven leaves an unchanged jar's time.
+  for jar in "$tree/cli/target/dualnet-cli-0.1.0-SNAPSHOT.jar" "$tree/server/target/dualnet-server-0.1.0-SNAPSHOT.jar"; do
+    if [ -f "$jar" ]; then touch "$jar"; fi
+  done
+  if ! "$tree/dualnet" serve --help >>"$out/build-$label.log" 2>&1; then
+    echo "the launcher of $label failed on serve --help; see $out/build-$label.log" >&2
+    exit 1
+  fi
 }
 build "$old_tree" old
 build "$root" new

@@ -20,8 +20,11 @@ mkdir -p "$out/repo"
 rm -rf "$out/repo/seed" && cp -r "$model" "$out/repo/seed"
 
 # One real test digit from the parity bundle, as KServe v2 request bodies: JSON, and binary tensors.
-"$root/dualnet" serve --help >/dev/null # builds the server module if needed
-java -cp "$root/server/target/lib/*" "$root/bench/MakeInferBody.java" "$model/1/parity" "$out"
+# shellcheck source=loopback-server.sh
+. "$root/bench/loopback-server.sh" # for build_benchmarks; start_server and stop_server are this script's own
+"$root/dualnet" serve --help >/dev/null # builds what serve runs now, not within start_server's 60 s
+build_benchmarks
+java -cp "$benchmarks_cp" dev.dualnet.benchmarks.server.InferBodies "$model/1/parity" "$out"
 cat > "$out/infer.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -54,7 +57,8 @@ stop_server() {
   kill -TERM "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
 }
-rss_kib() { awk '/VmRSS/{print $2}' "/proc/$(pgrep -f "ServerCli serve --model-dir $out/repo" | head -n1)/status"; }
+# The launcher execs the server's JVM, so the PID start_server got is the server's.
+rss_kib() { awk '/VmRSS/{print $2}' "/proc/$server_pid/status"; }
 # shellcheck source=machine-speed.sh
 . "$root/bench/machine-speed.sh"
 warm_up() { # the JIT keeps compiling for the better part of a minute; measure after it

@@ -41,5 +41,5 @@ trap stop_server EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); clients and server share them"
 start_server "$root" "$port" "$out/server.log" --intra-op-threads 1
 echo "slow-clients machine_speed_before=$(machine_speed)s"
-java "$root/bench/SlowClients.java" "$port" "$out/body.json" "$slow" "$seconds" "$warmup"
+java -cp "$benchmarks_cp" dev.dualnet.benchmarks.server.SlowClients "$port" "$out/body.json" "$slow" "$seconds" "$warmup"
 echo "slow-clients machine_speed_after=$(machine_speed)s"

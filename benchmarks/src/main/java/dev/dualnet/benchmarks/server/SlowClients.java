@@ -1,3 +1,5 @@
+package dev.dualnet.benchmarks.server;
+
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -37,18 +39,21 @@ import java.util.concurrent.TimeoutException;
  * that, WARMUP_SECONDS of the same normal requests without slow connections warm the server up
  * and are not counted.
  *
- * <pre>java bench/SlowClients.java PORT BODY_JSON SLOW_CONNECTIONS SECONDS [WARMUP_SECONDS]</pre>
+ * <pre>java -cp benchmarks/target/dualnet-benchmarks-0.1.0-SNAPSHOT.jar dev.dualnet.benchmarks.server.SlowClients \
+ *      PORT BODY_JSON SLOW_CONNECTIONS SECONDS [WARMUP_SECONDS]</pre>
  *
  * Prints lines that start with "slow-clients", the last one the verdict against the target: every
  * normal request succeeds and infer and health p99 are under 100 ms.
  */
-public class SlowClients {
+public final class SlowClients {
     static final String USAGE =
-            "usage: java bench/SlowClients.java PORT BODY_JSON SLOW_CONNECTIONS SECONDS [WARMUP_SECONDS]";
+            "usage: dev.dualnet.benchmarks.server.SlowClients PORT BODY_JSON SLOW_CONNECTIONS SECONDS [WARMUP_SECONDS]";
     static final long REQUEST_TIMEOUT_MS = 2_000;
     static final double TARGET_P99_MS = 100;
     /** How long the slow connections may take to open before the measurement starts anyway. */
     static final long RAMP_LIMIT_MS = 60_000;
+
+    private SlowClients() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 4 || args.length > 5) {

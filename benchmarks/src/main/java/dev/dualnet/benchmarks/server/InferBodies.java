@@ -1,7 +1,9 @@
+package dev.dualnet.benchmarks.server;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dualnet.runtime.parity.ParityBundle;
+import dev.dualnet.parity.ParityBundle;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,13 +16,18 @@ import java.util.Arrays;
  * Writes single-sample Open Inference Protocol infer bodies built from a parity bundle's first pair
  * into OUT_DIR: body.json (tensor data in the JSON), and body.bin with body.bin.json-length (the
  * binary tensor data extension: JSON, then the raw little-endian tensors, binary outputs asked for).
+ *
+ * <p>Usage: {@code InferBodies PARITY_DIR OUT_DIR} (the bench scripts run it from the benchmarks
+ * module's class path).
  */
-public class MakeInferBody {
+public final class InferBodies {
+    private InferBodies() {}
+
     public static void main(String[] args) throws Exception {
         ParityBundle bundle = ParityBundle.read(Path.of(args[0]));
         Path out = Path.of(args[1]);
-        float[] image = Arrays.copyOf(bundle.inputs().get("image").floats(), 784);
-        long number = bundle.inputs().get("number").longs()[0];
+        float[] image = Arrays.copyOf((float[]) bundle.inputs().get("image").data(), 784);
+        long number = ((long[]) bundle.inputs().get("number").data())[0];
         ObjectMapper json = new ObjectMapper();
 
         ObjectNode body = json.createObjectNode();

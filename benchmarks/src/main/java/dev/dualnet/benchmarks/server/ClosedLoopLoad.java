@@ -1,3 +1,5 @@
+package dev.dualnet.benchmarks.server;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -23,18 +25,21 @@ import java.util.concurrent.TimeUnit;
  * of each kind of answer apart, so the p99 of the requests that got a 2xx is not mixed with fast
  * 503 refusals.
  *
- * <pre>java bench/ClosedLoopLoad.java PORT BODY_JSON CONNECTIONS SECONDS [WARMUP_SECONDS]</pre>
+ * <pre>java -cp benchmarks/target/dualnet-benchmarks-0.1.0-SNAPSHOT.jar dev.dualnet.benchmarks.server.ClosedLoopLoad \
+ *      PORT BODY_JSON CONNECTIONS SECONDS [WARMUP_SECONDS]</pre>
  *
  * WARMUP_SECONDS (default 5) of the same load come first and are not counted. A request without a
  * complete answer in 10 s counts as a timeout and its connection is replaced, as is one the server
  * closes or resets. Prints lines that start with "overload", the last one the verdict against the
  * target: p99 of the 2xx answers under 250 ms, and every request answered, with 2xx or 503.
  */
-public class ClosedLoopLoad {
-    static final String USAGE = "usage: java bench/ClosedLoopLoad.java PORT BODY_JSON CONNECTIONS SECONDS [WARMUP_SECONDS]";
+public final class ClosedLoopLoad {
+    static final String USAGE = "usage: dev.dualnet.benchmarks.server.ClosedLoopLoad PORT BODY_JSON CONNECTIONS SECONDS [WARMUP_SECONDS]";
     static final int THREADS = 2;
     static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
     static final double TARGET_P99_MS = 250;
+
+    private ClosedLoopLoad() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 4 || args.length > 5) {
