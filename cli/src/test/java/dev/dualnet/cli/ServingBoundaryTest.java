@@ -54,7 +54,10 @@ class ServingBoundaryTest {
         return module(dir.resolve(name), name, true, dependencies);
     }
 
-    /** A module whose parent is dualnet's root pom, inside the serving boundary or not. */
+    /**
+     * A module whose parent is dualnet's root pom, found by a relative path as Maven requires (the
+     * parent is in no repository on a fresh machine), inside the serving boundary or not.
+     */
     private static Path module(Path moduleDir, String name, boolean serving, String dependencies) throws IOException {
         Path pom = moduleDir.resolve("pom.xml");
         Files.createDirectories(pom.getParent());
@@ -79,7 +82,8 @@ class ServingBoundaryTest {
                     %s
                   </dependencies>
                 </project>
-                """.formatted(ROOT.resolve("pom.xml"), name, !serving, dependencies));
+                """.formatted(moduleDir.toAbsolutePath().relativize(ROOT.resolve("pom.xml")), name, !serving,
+                        dependencies));
         return pom;
     }
 
