@@ -1,6 +1,6 @@
-# Sourced by slow-clients.sh, overload.sh and server-compare.sh: the seed model repository, the infer
-# request bodies, and starting and stopping one 'dualnet serve' on a loopback port; by server-load.sh
-# for build_benchmarks alone.
+# Sourced by slow-clients.sh, overload.sh, server-compare.sh and server-load.sh: the seed model
+# repository, the infer request bodies, and starting and stopping one 'dualnet serve' on a loopback
+# port.
 #
 #   build_benchmarks          builds the benchmarks module (and what it needs) when its jar is missing
 #                             or older than a pom or main source, sets benchmarks_cp to its class path

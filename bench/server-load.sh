@@ -16,22 +16,12 @@ model="$root/runs/bench/seed-model"
 out="$root/runs/bench/load"
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 [ -f "$model/1/model.onnx" ] || { echo "no model at $model: run bench/inference-benchmarks.sh first" >&2; exit 1; }
-mkdir -p "$out/repo"
-rm -rf "$out/repo/seed" && cp -r "$model" "$out/repo/seed"
-
-# One real test digit from the parity bundle, as KServe v2 request bodies: JSON, and binary tensors.
 # shellcheck source=loopback-server.sh
-. "$root/bench/loopback-server.sh" # for build_benchmarks; start_server and stop_server are this script's own
-"$root/dualnet" serve --help >/dev/null # builds what serve runs now, not within start_server's 60 s
-build_benchmarks
-java -cp "$benchmarks_cp" dev.dualnet.benchmarks.server.InferBodies "$model/1/parity" "$out"
-cat > "$out/infer.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local f = io.open("$out/body.json", "rb")
-wrk.body = f:read("*a")
-f:close()
-LUA
+. "$root/bench/loopback-server.sh"
+
+# The model (runs/bench/seed-model, checked above) in $out/repo, and one real test digit from its
+# parity bundle as KServe v2 request bodies: JSON (body.json, infer.lua) and binary tensors.
+prepare_repo "$out"
 cat > "$out/infer-binary.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/octet-stream"
@@ -42,22 +32,8 @@ f:close()
 LUA
 
 port=18990
-server_pid=""
-start_server() { # extra serve flags
-  "$root/dualnet" serve --model-dir "$out/repo" --port $port "$@" >"$out/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 120); do
-    curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  echo "server did not become ready; see $out/server.log" >&2
-  exit 1
-}
-stop_server() {
-  kill -TERM "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-}
-# The launcher execs the server's JVM, so the PID start_server got is the server's.
+trap stop_server EXIT
+# The launcher execs the server's JVM, so server_pid (set by start_server) is the server's.
 rss_kib() { awk '/VmRSS/{print $2}' "/proc/$server_pid/status"; }
 # shellcheck source=machine-speed.sh
 . "$root/bench/machine-speed.sh"
@@ -78,7 +54,7 @@ run_wrk() { # label connections seconds [lua script, default the JSON body's]
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); wrk and server share them"
-start_server --intra-op-threads 1
+start_server "$root" "$port" "$out/server.log" --intra-op-threads 1
 curl -sf -X POST -H 'Content-Type: application/json' --data-binary @"$out/body.json" \
   "http://127.0.0.1:$port/v2/models/seed/infer" >/dev/null
 warm_up
@@ -88,12 +64,12 @@ run_wrk batching-c64 64 "$duration"
 run_wrk binary-tensors-c64 64 "$duration" "$out/infer-binary.lua"
 stop_server
 
-start_server --intra-op-threads 1 --no-batching
+start_server "$root" "$port" "$out/server.log" --intra-op-threads 1 --no-batching
 warm_up
 run_wrk no-batching-c64 64 "$duration"
 stop_server
 
-start_server --intra-op-threads 1
+start_server "$root" "$port" "$out/server.log" --intra-op-threads 1
 warm_up
 wrk -t2 -c64 -d"${soak}s" --latency -s "$out/infer.lua" "http://127.0.0.1:$port/v2/models/seed/infer" \
   >"$out/soak.txt" 2>&1 &

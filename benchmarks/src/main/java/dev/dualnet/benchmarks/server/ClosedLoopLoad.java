@@ -9,7 +9,6 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,6 +34,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ClosedLoopLoad {
     static final String USAGE = "usage: dev.dualnet.benchmarks.server.ClosedLoopLoad PORT BODY_JSON CONNECTIONS SECONDS [WARMUP_SECONDS]";
+    static final LoadArguments.Program PROGRAM = new LoadArguments.Program("ClosedLoopLoad", USAGE, "CONNECTIONS", 1);
     static final int THREADS = 2;
     static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
     static final double TARGET_P99_MS = 250;
@@ -42,31 +42,24 @@ public final class ClosedLoopLoad {
     private ClosedLoopLoad() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 4 || args.length > 5) {
-            usage("expected 4 or 5 arguments");
-        }
-        int port = intArg(args[0], "PORT", 1, 65_535);
-        Path bodyFile = Path.of(args[1]);
-        if (!Files.isRegularFile(bodyFile)) {
-            usage("no file " + bodyFile);
-        }
-        int connections = intArg(args[2], "CONNECTIONS", 1, 20_000);
-        int seconds = intArg(args[3], "SECONDS", 1, 3_600);
-        int warmup = args.length == 5 ? intArg(args[4], "WARMUP_SECONDS", 0, 600) : 5;
-        byte[] body = Files.readAllBytes(bodyFile);
-        byte[] header = ("POST /v2/models/seed/infer HTTP/1.1\r\nHost: 127.0.0.1:" + port
+        LoadArguments arguments = LoadArguments.parse(PROGRAM, args);
+        int connections = arguments.connections();
+        int seconds = arguments.seconds();
+        byte[] body = Files.readAllBytes(arguments.bodyFile());
+        byte[] header = ("POST /v2/models/seed/infer HTTP/1.1\r\nHost: 127.0.0.1:" + arguments.port()
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
         byte[] request = Arrays.copyOf(header, header.length + body.length);
         System.arraycopy(body, 0, request, header.length, body.length);
 
-        long measureStart = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
+        long measureStart = System.nanoTime() + TimeUnit.SECONDS.toNanos(arguments.warmupSeconds());
         long measureEnd = measureStart + TimeUnit.SECONDS.toNanos(seconds);
         Driver[] drivers = new Driver[THREADS];
         Thread[] threads = new Thread[THREADS];
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", arguments.port());
         for (int t = 0; t < THREADS; t++) {
             int share = connections / THREADS + (t < connections % THREADS ? 1 : 0);
-            drivers[t] = new Driver(new InetSocketAddress("127.0.0.1", port), request, share, measureStart, measureEnd);
+            drivers[t] = new Driver(address, request, share, measureStart, measureEnd);
             threads[t] = new Thread(drivers[t], "load-" + t);
             threads[t].start();
         }
@@ -74,9 +67,9 @@ public final class ClosedLoopLoad {
             thread.join(TimeUnit.NANOSECONDS.toMillis(measureEnd - System.nanoTime()) + 30_000);
         }
 
-        Samples ok = new Samples();
-        Samples busy = new Samples();
-        Samples other = new Samples();
+        LatencySamples ok = new LatencySamples();
+        LatencySamples busy = new LatencySamples();
+        LatencySamples other = new LatencySamples();
         Map<Integer, Long> otherStatuses = new TreeMap<>();
         long connectErrors = 0;
         long readErrors = 0;
@@ -97,74 +90,17 @@ public final class ClosedLoopLoad {
         otherStatuses.forEach((status, n) -> others.append(others.length() == 0 ? "" : ",").append(status).append(':').append(n));
         System.out.printf(Locale.ROOT, "overload client=java connections=%d seconds=%d requests/s_2xx=%.1f 2xx=%d 503=%d "
                         + "other_non2xx=%d%s socket_errors=%d (connect %d, read %d, write %d, timeout %d)%n",
-                connections, seconds, ok.count / (double) seconds, ok.count, busy.count, other.count,
+                connections, seconds, ok.count() / (double) seconds, ok.count(), busy.count(), other.count(),
                 others.length() == 0 ? "" : " (" + others + ")", socketErrors, connectErrors, readErrors, writeErrors,
                 timeouts);
         System.out.printf(Locale.ROOT, "overload client=java 2xx_p50_ms=%s 2xx_p99_ms=%s 2xx_max_ms=%s 503_p50_ms=%s "
                         + "503_p99_ms=%s 503_max_ms=%s%n",
                 ok.ms(50), ok.ms(99), ok.ms(100), busy.ms(50), busy.ms(99), busy.ms(100));
         double p99 = ok.quantileMs(99);
-        boolean met = ok.count > 0 && p99 < TARGET_P99_MS && other.count == 0 && socketErrors == 0;
+        boolean met = ok.count() > 0 && p99 < TARGET_P99_MS && other.count() == 0 && socketErrors == 0;
         System.out.printf(Locale.ROOT, "overload connections=%d answered_2xx_p99_ms=%s 503=%d other_non2xx=%d socket_errors=%d "
                         + "target(p99 of answered<250ms, excess gets 503)=%s%n",
-                connections, ok.ms(99), busy.count, other.count, socketErrors, met ? "met" : "not met");
-    }
-
-    static void usage(String why) {
-        System.err.println("ClosedLoopLoad: " + why);
-        System.err.println(USAGE);
-        System.exit(2);
-    }
-
-    static int intArg(String text, String name, int min, int max) {
-        try {
-            int value = Integer.parseInt(text);
-            if (value >= min && value <= max) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        usage(name + " must be a whole number from " + min + " to " + max + ", not '" + text + "'");
-        return 0;
-    }
-
-    /** Latencies in microseconds; sorted on demand. */
-    static final class Samples {
-        long[] micros = new long[4096];
-        int count;
-        boolean sorted;
-
-        void add(long nanos) {
-            if (count == micros.length) {
-                micros = Arrays.copyOf(micros, count * 2);
-            }
-            micros[count++] = nanos / 1_000;
-            sorted = false;
-        }
-
-        void addAll(Samples other) {
-            for (int i = 0; i < other.count; i++) {
-                add(other.micros[i] * 1_000);
-            }
-        }
-
-        double quantileMs(double p) {
-            if (count == 0) {
-                return Double.NaN;
-            }
-            if (!sorted) {
-                Arrays.sort(micros, 0, count);
-                sorted = true;
-            }
-            int rank = (int) Math.ceil(p / 100.0 * count);
-            return micros[Math.max(0, Math.min(count - 1, rank - 1))] / 1000.0;
-        }
-
-        String ms(double p) {
-            double value = quantileMs(p);
-            return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, "%.1f", value);
-        }
+                connections, ok.ms(99), busy.count(), other.count(), socketErrors, met ? "met" : "not met");
     }
 
     /** One thread's connections on one selector. */
@@ -177,9 +113,9 @@ public final class ClosedLoopLoad {
         final long measureStart;
         final long measureEnd;
         final List<Conn> conns = new ArrayList<>();
-        final Samples ok = new Samples();
-        final Samples busy = new Samples();
-        final Samples other = new Samples();
+        final LatencySamples ok = new LatencySamples();
+        final LatencySamples busy = new LatencySamples();
+        final LatencySamples other = new LatencySamples();
         final Map<Integer, Long> otherStatuses = new TreeMap<>();
         long connectErrors;
         long readErrors;

@@ -14,10 +14,8 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -48,6 +46,7 @@ import java.util.concurrent.TimeoutException;
 public final class SlowClients {
     static final String USAGE =
             "usage: dev.dualnet.benchmarks.server.SlowClients PORT BODY_JSON SLOW_CONNECTIONS SECONDS [WARMUP_SECONDS]";
+    static final LoadArguments.Program PROGRAM = new LoadArguments.Program("SlowClients", USAGE, "SLOW_CONNECTIONS", 0);
     static final long REQUEST_TIMEOUT_MS = 2_000;
     static final double TARGET_P99_MS = 100;
     /** How long the slow connections may take to open before the measurement starts anyway. */
@@ -56,20 +55,14 @@ public final class SlowClients {
     private SlowClients() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 4 || args.length > 5) {
-            usage("expected 4 or 5 arguments");
-        }
-        int port = intArg(args[0], "PORT", 1, 65_535);
-        Path bodyFile = Path.of(args[1]);
-        if (!Files.isRegularFile(bodyFile)) {
-            usage("no file " + bodyFile);
-        }
-        int slow = intArg(args[2], "SLOW_CONNECTIONS", 0, 20_000);
-        int seconds = intArg(args[3], "SECONDS", 1, 3_600);
-        int warmup = args.length == 5 ? intArg(args[4], "WARMUP_SECONDS", 0, 600) : 5;
-        byte[] body = Files.readAllBytes(bodyFile);
+        LoadArguments arguments = LoadArguments.parse(PROGRAM, args);
+        int port = arguments.port();
+        int slow = arguments.connections();
+        int seconds = arguments.seconds();
+        int warmup = arguments.warmupSeconds();
+        byte[] body = Files.readAllBytes(arguments.bodyFile());
         if (body.length == 0) {
-            usage("empty body " + bodyFile);
+            PROGRAM.usage("empty body " + arguments.bodyFile());
         }
 
         NormalClient normal = new NormalClient(port, body);
@@ -96,37 +89,14 @@ public final class SlowClients {
 
         driver.report(slow, openAtStart, rampSeconds);
         normal.report();
-        double inferP99 = normal.infer.p99();
-        double healthP99 = normal.health.p99();
+        double inferP99 = normal.infer.succeeded.quantileMs(99);
+        double healthP99 = normal.health.succeeded.quantileMs(99);
         long failed = normal.failed();
         boolean met = failed == 0 && normal.sent() > 0 && inferP99 < TARGET_P99_MS && healthP99 < TARGET_P99_MS;
         System.out.printf(Locale.ROOT, "slow-clients connections=%d seconds=%d open_avg=%.0f server_closed=%d requests=%d "
                         + "infer_p99_ms=%s health_p99_ms=%s failed=%d target(p99<100ms,all ok)=%s%n",
-                slow, seconds, driver.openAverage(), driver.serverClosed, normal.sent(), ms(inferP99), ms(healthP99),
-                failed, met ? "met" : "not met");
-    }
-
-    static void usage(String why) {
-        System.err.println("SlowClients: " + why);
-        System.err.println(USAGE);
-        System.exit(2);
-    }
-
-    static int intArg(String text, String name, int min, int max) {
-        try {
-            int value = Integer.parseInt(text);
-            if (value >= min && value <= max) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        usage(name + " must be a whole number from " + min + " to " + max + ", not '" + text + "'");
-        return 0;
-    }
-
-    static String ms(double value) {
-        return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, "%.1f", value);
+                slow, seconds, driver.openAverage(), driver.serverClosed, normal.sent(), LatencySamples.format(inferP99),
+                LatencySamples.format(healthP99), failed, met ? "met" : "not met");
     }
 
     /** The slow connections, all on one selector and one thread. */
@@ -346,49 +316,22 @@ public final class SlowClients {
             System.out.printf(Locale.ROOT, "slow-clients server_closed=%d closed_after_p50_s=%s closed_after_max_s=%s "
                             + "reopened=%d connect_failed=%d whole_body_sent=%d server_replies=%s%n",
                     serverClosed, closedAfter.length == 0 ? "-" : String.format(Locale.ROOT, "%.1f",
-                            percentile(closedAfter, 50) / 1000.0),
+                            LatencySamples.nearestRank(closedAfter, closedAfter.length, 50) / 1000.0),
                     closedAfter.length == 0 ? "-" : String.format(Locale.ROOT, "%.1f", closedAfter[closedAfter.length - 1] / 1000.0),
                     reopened, connectFailed, bodiesFinished, serverReplies.isEmpty() ? "none" : serverReplies.toString()
                             .replace(" ", "").replace("{", "").replace("}", "").replace("=", ":"));
         }
     }
 
-    /** Latencies (ms) of one kind of request that succeeded. */
-    static final class Latencies {
+    /** One kind of normal request: how many were sent, and the latencies of those that succeeded. */
+    static final class RequestKind {
         final String name;
-        long[] micros = new long[1024];
-        int count;
+        final LatencySamples succeeded = new LatencySamples();
         long sent;
 
-        Latencies(String name) {
+        RequestKind(String name) {
             this.name = name;
         }
-
-        void add(long nanos) {
-            if (count == micros.length) {
-                micros = Arrays.copyOf(micros, count * 2);
-            }
-            micros[count++] = nanos / 1_000;
-        }
-
-        double p99() {
-            return quantile(99);
-        }
-
-        double quantile(double p) {
-            if (count == 0) {
-                return Double.NaN;
-            }
-            long[] sorted = Arrays.copyOf(micros, count);
-            Arrays.sort(sorted);
-            return percentile(sorted, p) / 1000.0;
-        }
-    }
-
-    /** Nearest-rank percentile of sorted values. */
-    static long percentile(long[] sorted, double p) {
-        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
-        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 
     /** Well-formed requests one after another, each with a deadline. */
@@ -396,10 +339,10 @@ public final class SlowClients {
         final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofMillis(REQUEST_TIMEOUT_MS)).build();
         final HttpRequest[] requests;
-        final Latencies infer = new Latencies("infer");
-        final Latencies health = new Latencies("health");
-        final Latencies metrics = new Latencies("metrics");
-        final Latencies[] kinds = {infer, health, metrics};
+        final RequestKind infer = new RequestKind("infer");
+        final RequestKind health = new RequestKind("health");
+        final RequestKind metrics = new RequestKind("metrics");
+        final RequestKind[] kinds = {infer, health, metrics};
         final Map<String, Long> failures = new TreeMap<>();
 
         NormalClient(int port, byte[] body) {
@@ -429,7 +372,7 @@ public final class SlowClients {
                 }
                 kinds[kind].sent++;
                 if (failure == null) {
-                    kinds[kind].add(took);
+                    kinds[kind].succeeded.add(took);
                 } else {
                     failures.merge(kinds[kind].name + "_" + failure, 1L, Long::sum);
                 }
@@ -470,10 +413,10 @@ public final class SlowClients {
             failures.forEach((reason, n) -> reasons.append(' ').append("failed_").append(reason).append('=').append(n));
             System.out.printf(Locale.ROOT, "slow-clients normal_requests=%d succeeded=%d failed=%d%s%n",
                     sent(), sent() - failed(), failed(), reasons);
-            for (Latencies kind : kinds) {
+            for (RequestKind kind : kinds) {
                 System.out.printf(Locale.ROOT, "slow-clients %s requests=%d succeeded=%d p50_ms=%s p99_ms=%s max_ms=%s%n",
-                        kind.name, kind.sent, kind.count, ms(kind.quantile(50)), ms(kind.quantile(99)),
-                        ms(kind.quantile(100)));
+                        kind.name, kind.sent, kind.succeeded.count(), kind.succeeded.ms(50), kind.succeeded.ms(99),
+                        kind.succeeded.ms(100));
             }
         }
     }
