@@ -46,12 +46,82 @@ public final class BufferedBodyHandler extends Handler.Wrapper {
             return super.handle(request, response, callback);
         }
         if (declared > limits.maxBodyBytes()) {
-            ErrorBodies.write(response, callback, 413, "request body of " + declared + " bytes is larger than the "
-                    + limits.maxBodyBytes() + " bytes this server accepts", true);
+            String message = "request body of " + declared + " bytes is larger than the " + limits.maxBodyBytes()
+                    + " bytes this server accepts";
+            if (declared > discardLimit()) {
+                ErrorBodies.write(response, callback, 413, message, true);
+            } else {
+                refuseTooLarge(request, response, callback, message);
+            }
             return true;
         }
         new BodyRead(request, response, callback, declared).start();
         return true;
+    }
+
+    /** The most of a too-large body the server reads and throws away after its 413. */
+    private long discardLimit() {
+        return 4 * limits.maxBodyBytes();
+    }
+
+    /**
+     * Answers a too-large body with 413 at once, then reads and throws away what the client goes on
+     * sending, up to {@link #discardLimit()} bytes and the body deadline, before the connection
+     * closes: closing on unread input makes the kernel reset the connection, which can destroy the
+     * answer before the client has read it.
+     */
+    private void refuseTooLarge(Request request, Response response, Callback callback, String message) {
+        ErrorBodies.write(response, Callback.from(() -> new Discard(request, callback).start(), callback::failed), 413,
+                message, true);
+    }
+
+    /** The rest of a refused body, read and dropped without holding a thread. */
+    private final class Discard implements Runnable {
+        private final Request request;
+        private final Callback callback;
+        private final AtomicBoolean done = new AtomicBoolean();
+        private long discarded;
+        private Scheduler.Task deadline;
+
+        Discard(Request request, Callback callback) {
+            this.request = request;
+            this.callback = callback;
+        }
+
+        void start() {
+            deadline = request.getComponents().getScheduler().schedule(this::finish, limits.deadlineMillis(),
+                    TimeUnit.MILLISECONDS);
+            run();
+        }
+
+        @Override
+        public void run() {
+            while (!done.get()) {
+                Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    request.demand(this);
+                    return;
+                }
+                boolean end = chunk.isLast() || Content.Chunk.isFailure(chunk);
+                if (!Content.Chunk.isFailure(chunk)) {
+                    discarded += chunk.getByteBuffer().remaining();
+                    chunk.release();
+                }
+                if (end || discarded > discardLimit()) {
+                    finish();
+                    return;
+                }
+            }
+        }
+
+        private void finish() {
+            if (done.compareAndSet(false, true)) {
+                if (deadline != null) {
+                    deadline.cancel();
+                }
+                callback.succeeded();
+            }
+        }
     }
 
     /** One body being read: resumed by Jetty's demand callbacks, cut off by its deadline. */
@@ -94,8 +164,11 @@ public final class BufferedBodyHandler extends Handler.Wrapper {
                 int size = bytes.remaining();
                 if (body.size() + (long) size > limits.maxBodyBytes()) {
                     chunk.release();
-                    refuse(413, "request body larger than the " + limits.maxBodyBytes() + " bytes this server accepts",
-                            null);
+                    if (settled.compareAndSet(false, true)) {
+                        deadline.cancel();
+                        refuseTooLarge(request, response, callback, "request body larger than the "
+                                + limits.maxBodyBytes() + " bytes this server accepts");
+                    }
                     return;
                 }
                 if (bytes.hasArray()) {
