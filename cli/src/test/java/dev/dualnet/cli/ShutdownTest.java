@@ -49,7 +49,13 @@ class ShutdownTest {
             }
         }
         assertThat(log.toString()).contains("listening on");
-        Thread drain = new Thread(() -> output.lines().forEach(line -> { }), "server-output");
+        Thread drain = new Thread(() -> {
+            try {
+                output.lines().forEach(line -> { });
+            } catch (java.io.UncheckedIOException e) {
+                // The server ended and its output stream closed under the reader.
+            }
+        }, "server-output");
         drain.setDaemon(true);
         drain.start();
         return server;
