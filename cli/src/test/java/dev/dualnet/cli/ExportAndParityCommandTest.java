@@ -2,43 +2,33 @@ package dev.dualnet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.dualnet.cli.testing.CapturedRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class ExportAndParityCommandTest {
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cli = Dualnet.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
-    }
+    private final CapturedRun cli = new CapturedRun();
 
     @Test
     void helpDescribesExportAndParity() {
-        assertThat(run("export", "--help")).isZero();
-        assertThat(out.toString()).contains("--checkpoint", "--out", "--bundle-size");
-        assertThat(run("parity", "--help")).isZero();
-        assertThat(out.toString()).contains("--model", "--atol", "--rtol", "Exit codes: 0 pass, 1 mismatch, 2 bad input");
+        assertThat(cli.run("export", "--help")).isZero();
+        assertThat(cli.out()).contains("--checkpoint", "--out", "--bundle-size");
+        assertThat(cli.run("parity", "--help")).isZero();
+        assertThat(cli.out()).contains("--model", "--atol", "--rtol", "Exit codes: 0 pass, 1 mismatch, 2 bad input");
     }
 
     @Test
     void missingCheckpointIsBadInput() {
         Path missing = dir.resolve("no-run");
-        assertThat(run("export", "--checkpoint", missing.toString(), "--out", dir.resolve("m").toString(),
+        assertThat(cli.run("export", "--checkpoint", missing.toString(), "--out", dir.resolve("m").toString(),
                 "--data-dir", dir.resolve("cache").toString(), "--npm", dir.resolve("no-npm").toString()))
                 .isEqualTo(2);
-        assertThat(err.toString()).startsWith("error: ").contains("no checkpoint there").doesNotContain("\tat ");
+        assertThat(cli.err()).startsWith("error: ").contains("no checkpoint there").doesNotContain("\tat ");
         assertThat(dir.resolve("m")).doesNotExist();
         assertThat(dir.resolve("cache")).as("MNIST is not fetched for an export that cannot happen").doesNotExist();
     }
@@ -47,10 +37,10 @@ class ExportAndParityCommandTest {
     void pipelineRefusesAnOccupiedRunDirectoryBeforeFetchingMnist() throws Exception {
         Path run = Files.createDirectories(dir.resolve("run"));
         Files.writeString(run.resolve("checkpoint.zip"), "an earlier run");
-        assertThat(run("pipeline", "--run-dir", run.toString(), "--out", dir.resolve("m").toString(),
+        assertThat(cli.run("pipeline", "--run-dir", run.toString(), "--out", dir.resolve("m").toString(),
                 "--data-dir", dir.resolve("cache").toString(), "--npm", dir.resolve("no-npm").toString()))
                 .isEqualTo(2);
-        assertThat(err.toString()).startsWith("error: " + run + " already holds a run");
+        assertThat(cli.err()).startsWith("error: " + run + " already holds a run");
         assertThat(dir.resolve("cache")).doesNotExist();
         assertThat(run.resolve("checkpoint.zip")).hasContent("an earlier run");
     }
@@ -61,16 +51,16 @@ class ExportAndParityCommandTest {
         Files.writeString(run.resolve("checkpoint.zip"), "only located, never read");
         Path file = Files.writeString(dir.resolve("notes.txt"), "mine");
         Path out = file.resolve("m");
-        assertThat(run("export", "--checkpoint", run.toString(), "--out", out.toString(),
+        assertThat(cli.run("export", "--checkpoint", run.toString(), "--out", out.toString(),
                 "--data-dir", dir.resolve("cache").toString(), "--npm", dir.resolve("no-npm").toString()))
                 .isEqualTo(2);
-        assertThat(err.toString().strip()).isEqualTo("error: --out " + out + ": " + file + " is a file, expected a directory");
+        assertThat(cli.err().strip()).isEqualTo("error: --out " + out + ": " + file + " is a file, expected a directory");
 
-        err.getBuffer().setLength(0);
-        assertThat(run("pipeline", "--run-dir", dir.resolve("run2").toString(), "--report-dir", file.toString(),
+        cli.clearErr();
+        assertThat(cli.run("pipeline", "--run-dir", dir.resolve("run2").toString(), "--report-dir", file.toString(),
                 "--data-dir", dir.resolve("cache").toString(), "--npm", dir.resolve("no-npm").toString()))
                 .isEqualTo(2);
-        assertThat(err.toString().strip()).isEqualTo("error: --report-dir " + file + ": is a file, expected a directory");
+        assertThat(cli.err().strip()).isEqualTo("error: --report-dir " + file + ": is a file, expected a directory");
         assertThat(file).hasContent("mine");
         assertThat(dir.resolve("cache")).as("MNIST is not fetched for work that cannot be written").doesNotExist();
         assertThat(dir.resolve("run2")).doesNotExist();
@@ -78,42 +68,42 @@ class ExportAndParityCommandTest {
 
     @Test
     void engineParityWithAMissingCheckpointFailsBeforeMnistIsFetched() {
-        assertThat(run("parity", "--model", dir.resolve("m").toString(), "--checkpoint", dir.resolve("no-run").toString(),
+        assertThat(cli.run("parity", "--model", dir.resolve("m").toString(), "--checkpoint", dir.resolve("no-run").toString(),
                 "--data-dir", dir.resolve("cache").toString(), "--npm", dir.resolve("no-npm").toString())).isEqualTo(2);
-        assertThat(err.toString()).startsWith("error: ").contains("no checkpoint there");
+        assertThat(cli.err()).startsWith("error: ").contains("no checkpoint there");
         assertThat(dir.resolve("cache")).doesNotExist();
     }
 
     @Test
     void missingModelIsBadInputNamingTheModel() {
         Path missing = dir.resolve("nothing");
-        assertThat(run("parity", "--model", missing.toString(), "--report-dir", dir.resolve("r").toString()))
+        assertThat(cli.run("parity", "--model", missing.toString(), "--report-dir", dir.resolve("r").toString()))
                 .isEqualTo(2);
-        assertThat(err.toString()).startsWith("error: " + missing + ": ").contains("not found")
+        assertThat(cli.err()).startsWith("error: " + missing + ": ").contains("not found")
                 .doesNotContain("parity bundle", "\tat ");
         assertThat(dir.resolve("r")).doesNotExist();
     }
 
     @Test
     void badOptionsAreBadInput() {
-        assertThat(run("parity", "--model", "x", "--device", "tpu")).isEqualTo(2);
-        assertThat(err.toString()).contains("--device must be auto, cuda or cpu");
-        assertThat(run("parity")).isEqualTo(2);
-        assertThat(err.toString()).contains("Missing required option: '--model=PATH'");
+        assertThat(cli.run("parity", "--model", "x", "--device", "tpu")).isEqualTo(2);
+        assertThat(cli.err()).contains("--device must be auto, cuda or cpu");
+        assertThat(cli.run("parity")).isEqualTo(2);
+        assertThat(cli.err()).contains("Missing required option: '--model=PATH'");
     }
 
     @Test
     void parityOptionsThatWouldBeIgnoredAreRefused() {
         String model = dir.resolve("m").toString();
-        assertThat(run("parity", "--model", model, "--checkpoint", "run", "--bundle", "b")).isEqualTo(2);
-        assertThat(err.toString().strip()).isEqualTo("error: --checkpoint and --bundle are two different references "
+        assertThat(cli.run("parity", "--model", model, "--checkpoint", "run", "--bundle", "b")).isEqualTo(2);
+        assertThat(cli.err().strip()).isEqualTo("error: --checkpoint and --bundle are two different references "
                 + "to compare with; give one of them");
-        err.getBuffer().setLength(0);
-        assertThat(run("parity", "--model", model, "--limit", "100")).isEqualTo(2);
-        assertThat(err.toString().strip())
+        cli.clearErr();
+        assertThat(cli.run("parity", "--model", model, "--limit", "100")).isEqualTo(2);
+        assertThat(cli.err().strip())
                 .isEqualTo("error: --limit applies with --checkpoint; a parity bundle is compared whole");
-        err.getBuffer().setLength(0);
-        assertThat(run("parity", "--model", model, "--checkpoint", "run", "--limit", "-1")).isEqualTo(2);
-        assertThat(err.toString().strip()).isEqualTo("error: --limit must be at least 0 (0: all test pairs), got -1");
+        cli.clearErr();
+        assertThat(cli.run("parity", "--model", model, "--checkpoint", "run", "--limit", "-1")).isEqualTo(2);
+        assertThat(cli.err().strip()).isEqualTo("error: --limit must be at least 0 (0: all test pairs), got -1");
     }
 }

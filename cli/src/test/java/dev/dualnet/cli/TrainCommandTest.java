@@ -2,55 +2,45 @@ package dev.dualnet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dualnet.cli.testing.CapturedRun;
 import dev.dualnet.cli.testing.DualnetProcess;
 import dev.dualnet.trainer.testing.IdxFiles;
 import dev.dualnet.trainer.testing.RealMnist;
 import dev.dualnet.trainer.train.Checkpoint;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class TrainCommandTest {
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cli = Dualnet.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
-    }
+    private final CapturedRun cli = new CapturedRun();
 
     @Test
     void helpListsCommandsAndOptions() {
-        assertThat(run("--help")).isZero();
-        assertThat(out.toString()).contains("train", "data");
-        assertThat(run("train", "--help")).isZero();
-        assertThat(out.toString()).contains("--preset", "--resume", "--threads", "--device", "--data-dir");
+        assertThat(cli.run("--help")).isZero();
+        assertThat(cli.out()).contains("train", "data");
+        assertThat(cli.run("train", "--help")).isZero();
+        assertThat(cli.out()).contains("--preset", "--resume", "--threads", "--device", "--data-dir");
     }
 
     @Test
     void unknownPresetIsOneClearLineAndExitTwo() {
-        assertThat(run("train", "--preset", "huge", "--train-images", "a", "--train-labels", "b",
+        assertThat(cli.run("train", "--preset", "huge", "--train-images", "a", "--train-labels", "b",
                 "--test-images", "c", "--test-labels", "d")).isEqualTo(2);
-        assertThat(err.toString()).startsWith("error: ").doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(cli.err()).startsWith("error: ").doesNotContain("Exception").doesNotContain("\tat ");
     }
 
     @Test
     void badIdxFileNamesTheFileAndWhatWasExpected() throws Exception {
         Path images = IdxFiles.write(dir.resolve("images"), IdxFiles.labels(10));
         Path labels = IdxFiles.write(dir.resolve("labels"), IdxFiles.labels(10));
-        assertThat(run("train", "--train-images", images.toString(), "--train-labels", labels.toString(),
+        assertThat(cli.run("train", "--train-images", images.toString(), "--train-labels", labels.toString(),
                 "--test-images", images.toString(), "--test-labels", labels.toString())).isEqualTo(2);
-        assertThat(err.toString().strip())
+        assertThat(cli.err().strip())
                 .isEqualTo("error: " + images + ": magic number 0x00000801, expected 0x00000803 for an IDX image file");
     }
 
@@ -83,27 +73,27 @@ class TrainCommandTest {
     @Test
     void missingNpmIsAClearErrorAndLeavesNoCache() {
         Path cache = dir.resolve("cache");
-        assertThat(run("data", "--data-dir", cache.toString(), "--npm", dir.resolve("nonexistent").toString()))
+        assertThat(cli.run("data", "--data-dir", cache.toString(), "--npm", dir.resolve("nonexistent").toString()))
                 .isEqualTo(2);
-        assertThat(err.toString()).startsWith("error: npm not found");
+        assertThat(cli.err()).startsWith("error: npm not found");
         assertThat(cache).doesNotExist();
     }
 
     @Test
     void aGpuThatIsNotThereFailsBeforeMnistIsFetched() {
         Path cache = dir.resolve("cache");
-        assertThat(run("train", "--device", "gpu:64", "--data-dir", cache.toString(), "--npm",
+        assertThat(cli.run("train", "--device", "gpu:64", "--data-dir", cache.toString(), "--npm",
                 dir.resolve("nonexistent").toString())).isEqualTo(2);
-        assertThat(err.toString()).startsWith("error: --device gpu:64: the PyTorch engine sees ");
+        assertThat(cli.err()).startsWith("error: --device gpu:64: the PyTorch engine sees ");
         assertThat(cache).doesNotExist();
     }
 
     @Test
     void resumingARunThatIsNotThereFailsBeforeMnistIsFetched() {
         Path cache = dir.resolve("cache");
-        assertThat(run("train", "--resume", dir.resolve("no-run").toString(), "--data-dir", cache.toString(), "--npm",
+        assertThat(cli.run("train", "--resume", dir.resolve("no-run").toString(), "--data-dir", cache.toString(), "--npm",
                 dir.resolve("nonexistent").toString())).isEqualTo(2);
-        assertThat(err.toString()).startsWith("error: " + dir.resolve("no-run") + ": no checkpoint there");
+        assertThat(cli.err()).startsWith("error: " + dir.resolve("no-run") + ": no checkpoint there");
         assertThat(cache).doesNotExist();
     }
 
@@ -112,9 +102,9 @@ class TrainCommandTest {
         Path run = Files.createDirectory(dir.resolve("run"));
         Path checkpoint = Files.write(run.resolve("checkpoint.zip"), new byte[] {7, 7, 7});
         Path cache = dir.resolve("cache");
-        assertThat(run("train", "--run-dir", run.toString(), "--data-dir", cache.toString(), "--npm",
+        assertThat(cli.run("train", "--run-dir", run.toString(), "--data-dir", cache.toString(), "--npm",
                 dir.resolve("nonexistent").toString())).isEqualTo(2);
-        assertThat(err.toString().strip()).isEqualTo("error: " + run + " already holds a run (checkpoint.zip); "
+        assertThat(cli.err().strip()).isEqualTo("error: " + run + " already holds a run (checkpoint.zip); "
                 + "continue it with --resume " + run + ", or pass another --run-dir");
         assertThat(checkpoint).hasBinaryContent(new byte[] {7, 7, 7});
         assertThat(cache).doesNotExist();
@@ -123,35 +113,35 @@ class TrainCommandTest {
     @Test
     void aResumeKeepsTheRunsSettingsAndRefusesOthers() throws Exception {
         Path runDir = dir.resolve("run");
-        assertThat(run("train", "--preset", "seed", "--epochs", "1", "--train-limit", "128", "--test-limit", "64",
-                "--threads", "1", "--run-dir", runDir.toString())).as(err.toString()).isZero();
+        assertThat(cli.run("train", "--preset", "seed", "--epochs", "1", "--train-limit", "128", "--test-limit", "64",
+                "--threads", "1", "--run-dir", runDir.toString())).as(cli.err()).isZero();
         Path checkpoint = runDir.resolve("checkpoint.zip");
         byte[] trained = Files.readAllBytes(checkpoint);
 
-        assertThat(run("train", "--resume", runDir.toString(), "--epochs", "3", "--lr", "0.1", "--preset", "seed"))
+        assertThat(cli.run("train", "--resume", runDir.toString(), "--epochs", "3", "--lr", "0.1", "--preset", "seed"))
                 .isEqualTo(2);
-        assertThat(err.toString().strip()).isEqualTo("error: --resume " + runDir + " goes on with the settings saved "
+        assertThat(cli.err().strip()).isEqualTo("error: --resume " + runDir + " goes on with the settings saved "
                 + "in the run, but --epochs 3 (the run has 1), --lr 0.1 (the run has 0.001) differ; drop them, or "
                 + "train a new run with another --run-dir");
         assertThat(checkpoint).hasBinaryContent(trained);
 
         Path copy = Files.copy(checkpoint, dir.resolve("best.zip"));
-        err.getBuffer().setLength(0);
-        assertThat(run("train", "--resume", copy.toString())).isEqualTo(2);
-        assertThat(err.toString().strip()).isEqualTo("error: --resume " + copy + ": expected a run directory (or "
+        cli.clearErr();
+        assertThat(cli.run("train", "--resume", copy.toString())).isEqualTo(2);
+        assertThat(cli.err().strip()).isEqualTo("error: --resume " + copy + ": expected a run directory (or "
                 + "its checkpoint.zip), where the resumed run goes on writing; this is another file");
 
         // Its own checkpoint file names the run too, and repeating a saved setting is no change.
-        err.getBuffer().setLength(0);
-        assertThat(run("train", "--resume", checkpoint.toString(), "--epochs", "1", "--threads", "1"))
-                .as(err.toString()).isZero();
+        cli.clearErr();
+        assertThat(cli.run("train", "--resume", checkpoint.toString(), "--epochs", "1", "--threads", "1"))
+                .as(cli.err()).isZero();
         assertThat(Checkpoint.read(runDir).state().epoch()).isEqualTo(1);
     }
 
     @Test
     void invalidOptionValueIsRejected() {
-        assertThat(run("train", "--epochs", "zero")).isEqualTo(2);
-        assertThat(err.toString().strip().lines()).containsExactly(
+        assertThat(cli.run("train", "--epochs", "zero")).isEqualTo(2);
+        assertThat(cli.err().strip().lines()).containsExactly(
                 "error: Invalid value for option '--epochs': 'zero' is not an int",
                 "Run 'dualnet train --help' for its options.");
     }
