@@ -65,11 +65,7 @@ final class ParityCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         RuntimeOptions options = RuntimeOptions.defaults().withDevice(RuntimeOptions.Device.parse(device));
-        for (Double tolerance : new Double[] {atol, rtol}) {
-            if (tolerance != null && !(tolerance >= 0)) {
-                throw new IllegalArgumentException("tolerances must be >= 0, got " + tolerance);
-            }
-        }
+        Tolerance engineTolerance = Tolerance.DEFAULTS.override(atol, rtol); // refuses a negative one now
         if (checkpoint != null && bundle != null) {
             throw new IllegalArgumentException("--checkpoint and --bundle are two different references to compare "
                     + "with; give one of them");
@@ -82,7 +78,7 @@ final class ParityCommand implements Callable<Integer> {
         }
         OutputDirectory.requireCreatable(reportDir, "--report-dir");
         ParityReport report = checkpoint != null
-                ? EngineParityJob.run(checkpoint, model, data, limit, Tolerance.DEFAULTS.override(atol, rtol), options)
+                ? EngineParityJob.run(checkpoint, model, data, limit, engineTolerance, options)
                 : ParityCheck.againstBundle(model, bundle, atol, rtol, options);
         ReportWriter.write(report, reportDir);
         System.out.printf("Parity of %s against %s (%s), %d samples, ONNX Runtime on %s:%n", report.model(),

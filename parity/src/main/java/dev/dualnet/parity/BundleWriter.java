@@ -61,7 +61,7 @@ public final class BundleWriter {
 
     private static ObjectNode tensor(Path dir, NamedTensor tensor, Set<String> files) throws IOException {
         String file = fileName(tensor, files);
-        Files.write(dir.resolve(file), ParityBundle.encode(tensor));
+        Files.write(dir.resolve(file), tensor.type().toLittleEndian(tensor.data()));
         ObjectNode node = Json.mapper().createObjectNode();
         node.put("name", tensor.name());
         node.put("file", file);

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Fixed inputs with the reference's outputs for them, so any runtime can prove it runs the trained
@@ -43,7 +44,7 @@ public record ParityBundle(Path dir, Map<String, NamedTensor> inputs, Map<String
             throw new IllegalArgumentException("a parity bundle needs at least one input and one output");
         }
         long count = -1;
-        for (NamedTensor tensor : concat(inputs, outputs)) {
+        for (NamedTensor tensor : Stream.concat(inputs.values().stream(), outputs.values().stream()).toList()) {
             long[] shape = tensor.shape();
             if (shape.length == 0) {
                 throw new IllegalArgumentException("tensor '" + tensor.name() + "' is a scalar; bundle tensors "
@@ -153,16 +154,5 @@ public record ParityBundle(Path dir, Map<String, NamedTensor> inputs, Map<String
         }
         throw new IOException(file + ": dtype '" + dtype + "', expected one of float32, float64, int8, uint8, "
                 + "int16, int32, int64, bool");
-    }
-
-    /** Encodes a tensor's data as the bundle stores it. */
-    static byte[] encode(NamedTensor tensor) {
-        return tensor.type().toLittleEndian(tensor.data());
-    }
-
-    private static java.util.List<NamedTensor> concat(Map<String, NamedTensor> a, Map<String, NamedTensor> b) {
-        java.util.List<NamedTensor> all = new java.util.ArrayList<>(a.values());
-        all.addAll(b.values());
-        return all;
     }
 }

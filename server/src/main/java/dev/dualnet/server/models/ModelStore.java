@@ -2,8 +2,8 @@ package dev.dualnet.server.models;
 
 import dev.dualnet.parity.ParityBundle;
 import dev.dualnet.parity.ParityCheck;
+import dev.dualnet.parity.ParityReport;
 import dev.dualnet.parity.ReportWriter;
-import dev.dualnet.parity.TensorComparison;
 import dev.dualnet.runtime.ModelLoadException;
 import dev.dualnet.runtime.ModelRepository;
 import dev.dualnet.runtime.OnnxModel;
@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.IntConsumer;
@@ -107,9 +106,10 @@ public final class ModelStore implements AutoCloseable {
         if (Files.isDirectory(bundleDir)) {
             try {
                 ParityBundle bundle = ParityBundle.read(bundleDir);
-                List<TensorComparison> result = ParityCheck.compare(model, bundle, bundle.tolerance());
-                if (!result.stream().allMatch(TensorComparison::passed)) {
-                    String failures = result.stream().filter(o -> !o.passed())
+                ParityReport report = ParityCheck.report("bundle", bundleDir.toString(), model, bundle,
+                        bundle.tolerance());
+                if (!report.passed()) {
+                    String failures = report.outputs().stream().filter(o -> !o.passed())
                             .map(o -> ReportWriter.describe(o, bundle.tolerance())).collect(Collectors.joining("; "));
                     model.close();
                     return refused(entry, version + ": parity check against its bundle failed: " + failures,
