@@ -1,6 +1,6 @@
 package dev.dualnet.cli;
 
-import dev.dualnet.exporter.parity.EngineParity;
+import dev.dualnet.showcase.parity.EngineParity;
 import dev.dualnet.parity.ParityReport;
 import dev.dualnet.parity.Tolerance;
 import dev.dualnet.runtime.RuntimeOptions;

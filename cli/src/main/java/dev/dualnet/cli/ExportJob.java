@@ -1,7 +1,7 @@
 package dev.dualnet.cli;
 
 import dev.dualnet.common.cli.OutputDirectory;
-import dev.dualnet.exporter.ModelExport;
+import dev.dualnet.showcase.ModelExport;
 import dev.dualnet.exporter.optimize.GraphOptimizer;
 import dev.dualnet.trainer.train.Checkpoint;
 import java.io.IOException;

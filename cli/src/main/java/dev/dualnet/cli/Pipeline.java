@@ -2,8 +2,8 @@ package dev.dualnet.cli;
 
 import dev.dualnet.common.cli.Cli;
 import dev.dualnet.common.cli.OutputDirectory;
-import dev.dualnet.exporter.ModelExport;
-import dev.dualnet.exporter.parity.EngineParity;
+import dev.dualnet.showcase.ModelExport;
+import dev.dualnet.showcase.parity.EngineParity;
 import dev.dualnet.parity.ParityReport;
 import dev.dualnet.parity.ReportWriter;
 import dev.dualnet.parity.TensorComparison;

@@ -3,9 +3,9 @@ package dev.dualnet.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import dev.dualnet.exporter.ModelExport;
+import dev.dualnet.showcase.ModelExport;
 import dev.dualnet.exporter.onnx.proto.Onnx;
-import dev.dualnet.exporter.testing.TinyRuns;
+import dev.dualnet.showcase.testing.TinyRuns;
 import dev.dualnet.parity.ParityCheck;
 import dev.dualnet.parity.ParityReport;
 import dev.dualnet.runtime.RuntimeOptions;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dualnet.common.Json;
-import dev.dualnet.exporter.testing.TinyRuns;
+import dev.dualnet.showcase.testing.TinyRuns;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,9 @@
 package dev.dualnet.exporter.graph;
 
+import com.google.protobuf.ByteString;
 import dev.dualnet.exporter.onnx.proto.Onnx.AttributeProto;
+import dev.dualnet.exporter.onnx.proto.Onnx.TensorProto;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,6 +32,38 @@ public final class Attributes {
 
     public Attributes real(String name, float value) {
         list.add(AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value).build());
+        return this;
+    }
+
+    public Attributes reals(String name, float... values) {
+        AttributeProto.Builder attribute = AttributeProto.newBuilder()
+                .setName(name).setType(AttributeProto.AttributeType.FLOATS);
+        for (float value : values) {
+            attribute.addFloats(value);
+        }
+        list.add(attribute.build());
+        return this;
+    }
+
+    public Attributes string(String name, String value) {
+        list.add(AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+                .setS(ByteString.copyFrom(value, StandardCharsets.UTF_8)).build());
+        return this;
+    }
+
+    public Attributes strings(String name, String... values) {
+        AttributeProto.Builder attribute = AttributeProto.newBuilder()
+                .setName(name).setType(AttributeProto.AttributeType.STRINGS);
+        for (String value : values) {
+            attribute.addStrings(ByteString.copyFrom(value, StandardCharsets.UTF_8));
+        }
+        list.add(attribute.build());
+        return this;
+    }
+
+    public Attributes tensor(String name, TensorProto value) {
+        list.add(AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.TENSOR).setT(value)
+                .build());
         return this;
     }
 

@@ -2,21 +2,24 @@ package dev.dualnet.exporter.optimize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dualnet.exporter.OnnxExporter;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.dualnet.exporter.Dim;
 import dev.dualnet.exporter.graph.Attributes;
-import dev.dualnet.exporter.graph.OnnxGraph;
-import dev.dualnet.exporter.graph.Value;
+import dev.dualnet.exporter.graph.ElementTypes;
+import dev.dualnet.exporter.graph.GraphBuilder;
+import dev.dualnet.exporter.graph.ModelAssembly;
+import dev.dualnet.exporter.graph.OnnxOperator;
+import dev.dualnet.exporter.graph.TensorData;
 import dev.dualnet.exporter.onnx.proto.Onnx;
-import dev.dualnet.runtime.ElementType;
-import dev.dualnet.runtime.NamedTensor;
-import dev.dualnet.runtime.OnnxModel;
-import dev.dualnet.runtime.RuntimeOptions;
+import dev.dualnet.exporter.testing.OnnxRuntimeRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -96,24 +99,33 @@ class PooledConvolutionTest {
         }
     }
 
+    private static final int FLOAT = ElementTypes.onnx(DataType.FLOAT32);
+
     /** x → Conv → Relu → MaxPool 2×2 → y; with {@code reluIsOutput} the Relu's output is a graph output too. */
     private static Onnx.ModelProto convReluPool(int inputs, int channels, int kernel, int padding, int height,
             int width, int stride, boolean reluIsOutput) {
-        OnnxGraph graph = new OnnxGraph("g", "");
-        Value x = graph.input("x", OnnxGraph.FLOAT, new long[] {Value.BATCH, inputs, height, width}, "");
-        Value w = graph.initializer("w", random(channels * inputs * kernel * kernel), channels, inputs, kernel, kernel);
-        Value b = graph.initializer("b", random(channels), channels);
+        GraphBuilder graph = new GraphBuilder("g", 17);
+        graph.reserve("y");
+        if (reluIsOutput) {
+            graph.reserve("r");
+        }
+        graph.input("x", FLOAT, List.of(Dim.named("N"), Dim.of(inputs), Dim.of(height), Dim.of(width)), "");
+        String w = weights(graph, "w", channels, inputs, kernel, kernel);
+        String b = weights(graph, "b", channels);
         long ch = (height + 2 * padding - kernel) / stride + 1;
         long cw = (width + 2 * padding - kernel) / stride + 1;
-        Value conv = graph.node("Conv", List.of(x, w, b), Attributes.none().ints("kernel_shape", kernel, kernel)
-                .ints("strides", stride, stride).ints("pads", padding, padding, padding, padding), "c",
-                OnnxGraph.FLOAT, new long[] {Value.BATCH, channels, ch, cw});
-        Value relu = graph.node("Relu", List.of(conv), Attributes.none(), "r", OnnxGraph.FLOAT, conv.shape());
-        Value pool = graph.node("MaxPool", List.of(relu), Attributes.none().ints("kernel_shape", 2, 2)
-                .ints("strides", 2, 2), "y", OnnxGraph.FLOAT, new long[] {Value.BATCH, channels, ch / 2, cw / 2});
-        graph.output(pool, "");
+        String conv = graph.node(OnnxOperator.CONV, List.of("x", w, b), Attributes.none()
+                .ints("kernel_shape", kernel, kernel).ints("strides", stride, stride)
+                .ints("pads", padding, padding, padding, padding));
+        List<Dim> convShape = shape(channels, ch, cw);
+        graph.valueInfo(conv, FLOAT, convShape);
+        String relu = graph.node(OnnxOperator.RELU, List.of(conv), Attributes.none());
+        graph.valueInfo(relu, FLOAT, convShape);
+        String pool = graph.node(OnnxOperator.MAX_POOL, List.of(relu), Attributes.none().ints("kernel_shape", 2, 2)
+                .ints("strides", 2, 2));
+        graph.output(pool, "y", FLOAT, shape(channels, ch / 2, cw / 2), "");
         if (reluIsOutput) {
-            graph.output(relu, "");
+            graph.output(relu, "r", FLOAT, convShape, "");
         }
         return model(graph);
     }
@@ -121,34 +133,46 @@ class PooledConvolutionTest {
     /** x → Conv → MaxPool 2×2 → Relu → y. */
     private static Onnx.ModelProto convPoolRelu(int inputs, int channels, int kernel, int padding, int height,
             int width) {
-        OnnxGraph graph = new OnnxGraph("g", "");
-        Value x = graph.input("x", OnnxGraph.FLOAT, new long[] {Value.BATCH, inputs, height, width}, "");
-        Value w = graph.initializer("w", random(channels * inputs * kernel * kernel), channels, inputs, kernel, kernel);
-        Value b = graph.initializer("b", random(channels), channels);
+        GraphBuilder graph = new GraphBuilder("g", 17);
+        graph.reserve("y");
+        graph.input("x", FLOAT, List.of(Dim.named("N"), Dim.of(inputs), Dim.of(height), Dim.of(width)), "");
+        String w = weights(graph, "w", channels, inputs, kernel, kernel);
+        String b = weights(graph, "b", channels);
         long ch = height + 2 * padding - kernel + 1;
         long cw = width + 2 * padding - kernel + 1;
-        Value conv = graph.node("Conv", List.of(x, w, b), Attributes.none().ints("kernel_shape", kernel, kernel)
-                .ints("pads", padding, padding, padding, padding), "c", OnnxGraph.FLOAT,
-                new long[] {Value.BATCH, channels, ch, cw});
-        Value pool = graph.node("MaxPool", List.of(conv), Attributes.none().ints("kernel_shape", 2, 2)
-                .ints("strides", 2, 2), "p", OnnxGraph.FLOAT, new long[] {Value.BATCH, channels, ch / 2, cw / 2});
-        graph.output(graph.node("Relu", List.of(pool), Attributes.none(), "y", OnnxGraph.FLOAT, pool.shape()), "");
+        String conv = graph.node(OnnxOperator.CONV, List.of("x", w, b), Attributes.none()
+                .ints("kernel_shape", kernel, kernel).ints("pads", padding, padding, padding, padding));
+        graph.valueInfo(conv, FLOAT, shape(channels, ch, cw));
+        String pool = graph.node(OnnxOperator.MAX_POOL, List.of(conv), Attributes.none().ints("kernel_shape", 2, 2)
+                .ints("strides", 2, 2));
+        graph.valueInfo(pool, FLOAT, shape(channels, ch / 2, cw / 2));
+        String relu = graph.node(OnnxOperator.RELU, List.of(pool), Attributes.none());
+        graph.output(relu, "y", FLOAT, shape(channels, ch / 2, cw / 2), "");
         return model(graph);
     }
 
-    private static Onnx.ModelProto model(OnnxGraph graph) {
-        return Onnx.ModelProto.newBuilder().setIrVersion(OnnxExporter.IR_VERSION)
-                .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OnnxExporter.OPSET))
-                .setGraph(graph.build()).build();
+    private static List<Dim> shape(long channels, long height, long width) {
+        return List.of(Dim.named("N"), Dim.of(channels), Dim.of(height), Dim.of(width));
+    }
+
+    private static String weights(GraphBuilder graph, String name, long... dims) {
+        int count = 1;
+        for (long dim : dims) {
+            count *= (int) dim;
+        }
+        return graph.initializer(name, FLOAT, dims, TensorData.of(GraphBuilder.littleEndian(random(count))));
+    }
+
+    private static Onnx.ModelProto model(GraphBuilder graph) {
+        return new ModelAssembly(graph, new ModelAssembly.Header(17, "test", "0", "", Map.of()), "").inline();
     }
 
     private float[] run(Onnx.ModelProto model, float[] input, long[] shape) throws Exception {
         Path file = Files.createTempFile(dir, "model", ".onnx");
         Files.write(file, model.toByteArray());
-        try (OnnxModel onnx = OnnxModel.load(file, RuntimeOptions.defaults())) {
-            Map<String, NamedTensor> out = onnx.run(List.of(new NamedTensor("x", ElementType.FP32, shape, input)),
-                    Set.of("y"));
-            return (float[]) out.get("y").data();
+        try (OnnxRuntimeRunner runtime = new OnnxRuntimeRunner(file); NDManager manager = NDManager.newBaseManager()) {
+            NDList out = runtime.run(new NDList(manager.create(input, new Shape(shape))), manager);
+            return out.get(0).toFloatArray();
         }
     }
 

@@ -8,16 +8,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the ONNX project's own checker (full check) and strict shape inference on a model, through
- * Debian's python3-onnx, which CI installs.
+ * Debian's python3-onnx, which the test command installs.
  */
 public final class OnnxChecker {
     private static final Path PYTHON = Path.of("/usr/bin/python3");
     private static final String SCRIPT = String.join("\n",
             "import sys, onnx",
-            "m = onnx.load(sys.argv[1])",
-            "onnx.checker.check_model(m, full_check=True)",
+            "path = sys.argv[1]",
+            "onnx.checker.check_model(path, full_check=True)",
+            "m = onnx.load(path, load_external_data=False)",
             "onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True)",
             "print('onnx', onnx.__version__, 'ok')");
+    private static Integer maxOpset;
 
     private OnnxChecker() {}
 
@@ -26,18 +28,31 @@ public final class OnnxChecker {
      * @throws AssertionError with the checker's output when the model fails, or when python3-onnx is missing
      */
     public static String check(Path model) throws IOException, InterruptedException {
-        if (!Files.isExecutable(PYTHON)) {
-            throw new AssertionError(PYTHON + " not found: install Debian's python3-onnx (CI does)");
+        return python(SCRIPT, model.toString());
+    }
+
+    /** The newest opset the installed ONNX package knows. */
+    public static synchronized int maxOpset() throws IOException, InterruptedException {
+        if (maxOpset == null) {
+            maxOpset = Integer.parseInt(python("import onnx.defs; print(onnx.defs.onnx_opset_version())").strip());
         }
-        Process process = new ProcessBuilder(PYTHON.toString(), "-c", SCRIPT, model.toString())
-                .redirectErrorStream(true).start();
+        return maxOpset;
+    }
+
+    private static String python(String script, String... args) throws IOException, InterruptedException {
+        if (!Files.isExecutable(PYTHON)) {
+            throw new AssertionError(PYTHON + " not found: install Debian's python3-onnx (./dualnet test does)");
+        }
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(PYTHON.toString(), "-c", script));
+        command.addAll(java.util.List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+        if (!process.waitFor(300, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new AssertionError("ONNX checker timed out");
         }
         if (process.exitValue() != 0) {
-            throw new AssertionError("ONNX checker rejected " + model + ":\n" + output);
+            throw new AssertionError("ONNX checker rejected " + String.join(" ", args) + ":\n" + output);
         }
         return output;
     }
