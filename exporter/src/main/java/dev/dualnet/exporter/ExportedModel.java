@@ -1,5 +1,6 @@
 package dev.dualnet.exporter;
 
+import ai.djl.ndarray.NDManager;
 import dev.dualnet.exporter.graph.ModelAssembly;
 import dev.dualnet.exporter.onnx.proto.Onnx.ModelProto;
 import dev.dualnet.exporter.trace.Trace;
@@ -14,11 +15,13 @@ import java.util.List;
 public final class ExportedModel implements AutoCloseable {
     private final ModelAssembly assembly;
     private final List<Trace> traces;
+    private final NDManager ownedManager;
     private final List<String> warnings;
 
-    ExportedModel(ModelAssembly assembly, List<Trace> traces, List<String> warnings) {
+    ExportedModel(ModelAssembly assembly, List<Trace> traces, NDManager ownedManager, List<String> warnings) {
         this.assembly = assembly;
         this.traces = traces;
+        this.ownedManager = ownedManager;
         this.warnings = warnings;
     }
 
@@ -59,5 +62,8 @@ public final class ExportedModel implements AutoCloseable {
     @Override
     public void close() {
         traces.forEach(Trace::close);
+        if (ownedManager != null) {
+            ownedManager.close();
+        }
     }
 }

@@ -192,6 +192,10 @@ public final class OnnxExport {
         validate();
         Map<String, long[]> sizes = sizes();
         NDManager engine = manager != null ? manager : parameterManager();
+        NDManager owned = engine == null ? NDManager.newBaseManager() : null;
+        if (owned != null) {
+            engine = owned;
+        }
         BlockTree tree = new BlockTree(block);
         OpTable table = OpTable.standard();
         List<Trace> traces = new ArrayList<>();
@@ -210,9 +214,12 @@ public final class OnnxExport {
                     PRODUCER_VERSION, docString, metadata), graphDocString);
             Set<String> warnings = new LinkedHashSet<>();
             traces.forEach(t -> warnings.addAll(t.warnings()));
-            return new ExportedModel(assembly, traces, List.copyOf(warnings));
+            return new ExportedModel(assembly, traces, owned, List.copyOf(warnings));
         } catch (RuntimeException | Error e) {
             traces.forEach(Trace::close);
+            if (owned != null) {
+                owned.close();
+            }
             throw e;
         }
     }
@@ -330,6 +337,6 @@ public final class OnnxExport {
                 return parameter.getValue().getArray().getManager();
             }
         }
-        return NDManager.newBaseManager();
+        return null;
     }
 }

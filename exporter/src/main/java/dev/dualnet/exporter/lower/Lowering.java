@@ -266,9 +266,25 @@ public final class Lowering implements OpContext {
         return alignment.foldable(id) ? Optional.of(trace.tensor(id).value()) : Optional.empty();
     }
 
-    /** The ONNX value of a value referenced inside an index argument. */
-    public String indexTensor(int id) {
+    @Override
+    public String tensor(int id) {
         return name(id);
+    }
+
+    @Override
+    public DataType tensorType(int id) {
+        return trace.tensor(id).dataType();
+    }
+
+    @Override
+    public List<Dim> tensorShape(int id) {
+        return alignment.shape(id);
+    }
+
+    @Override
+    public String initializer(String wanted, DataType type, long[] dims, ByteBuffer littleEndian) {
+        return graph.initializer(wanted, ElementTypes.onnx(type), dims,
+                dev.dualnet.exporter.graph.TensorData.of(ByteString.copyFrom(littleEndian.duplicate())));
     }
 
     private int tensorId(int arg) {

@@ -54,6 +54,15 @@ public interface OpContext {
         return shape(arg).size();
     }
 
+    /** The ONNX value of an array referenced by id inside an argument ({@code Args.Mask}, {@code Args.Pick}, {@code Args.Take}). */
+    String tensor(int id);
+
+    /** The element type of an array referenced by id. */
+    DataType tensorType(int id);
+
+    /** The shape of an array referenced by id. */
+    List<Dim> tensorShape(int id);
+
     /** The engine value of an array argument that is a constant of the graph, if it is one. */
     Optional<NDArray> constant(int arg);
 
@@ -105,6 +114,9 @@ public interface OpContext {
 
     /** A constant of a type and shape holding float data, converted to the type. */
     String constant(DataType type, long[] dims, float[] values);
+
+    /** A new initializer from little-endian bytes, named after {@code wanted} (made unique). */
+    String initializer(String wanted, DataType type, long[] dims, java.nio.ByteBuffer littleEndian);
 
     /** A 1-D int64 tensor holding these sizes: a constant when all are fixed, else computed from the inputs' shapes. */
     String sizes(List<Dim> dims);

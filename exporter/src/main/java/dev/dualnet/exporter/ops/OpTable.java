@@ -36,12 +36,12 @@ public final class OpTable {
         ElementwiseOps.register(table);
         ActivationOps.register(table);
         NeuralNetworkOps.register(table);
-        // PoolingOps.register(table);
-        // ReductionOps.register(table);
+        PoolingOps.register(table);
+        ReductionOps.register(table);
         ShapeOps.register(table);
-        // IndexingOps.register(table);
+        IndexingOps.register(table);
         CreationOps.register(table);
-        // RecurrentOps.register(table);
+        RecurrentOps.register(table);
         if (!table.missing.isEmpty()) {
             LOG.debug("DJL methods not in this DJL version, not mapped: {}", table.missing);
         }
