@@ -200,9 +200,9 @@ public final class OnnxExport {
         OpTable table = OpTable.standard();
         List<Trace> traces = new ArrayList<>();
         try {
-            traces.add(Tracer.run(tree, table, engine, concrete(sizes, 0), andThen));
+            traces.add(Tracer.run(tree, table, opset, engine, concrete(sizes, 0), andThen));
             if (!sizes.isEmpty()) {
-                traces.add(Tracer.run(tree, table, engine, concrete(sizes, 1), andThen));
+                traces.add(Tracer.run(tree, table, opset, engine, concrete(sizes, 1), andThen));
             }
             Trace first = traces.get(0);
             List<String> names = outputNames(first.outputs().size());

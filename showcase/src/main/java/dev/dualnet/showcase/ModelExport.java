@@ -5,7 +5,8 @@ import dev.dualnet.common.AtomicFiles;
 import dev.dualnet.common.DualNetInterface;
 import dev.dualnet.common.Json;
 import dev.dualnet.common.Sha256;
-import dev.dualnet.showcase.convert.ConverterRegistry;
+import dev.dualnet.exporter.OnnxExport;
+import dev.dualnet.exporter.graph.ModelAssembly;
 import dev.dualnet.exporter.onnx.proto.Onnx.ModelProto;
 import dev.dualnet.exporter.onnx.proto.Onnx.StringStringEntryProto;
 import dev.dualnet.exporter.optimize.GraphOptimizer;
@@ -42,7 +43,6 @@ public final class ModelExport {
     public static final String CARD_FILE = ModelRepository.CARD_FILE;
     public static final int VERSION = 1;
 
-    private final OnnxExporter exporter = new OnnxExporter(ConverterRegistry.standard());
     private final ObjectMapper json = Json.mapper();
     private final GraphOptimizer optimizer;
 
@@ -78,14 +78,14 @@ public final class ModelExport {
             saved.restoreParameters(model);
             byte[] configJson = json.writeValueAsBytes(config);
             Map<String, String> metadata = new LinkedHashMap<>();
-            metadata.put("producer", OnnxExporter.PRODUCER + " " + OnnxExporter.PRODUCER_VERSION);
+            metadata.put("producer", OnnxExport.PRODUCER + " " + OnnxExport.PRODUCER_VERSION);
             metadata.put("preset", config.preset());
             metadata.put("training_metrics", json.writeValueAsString(last(state)));
             Map<String, String> dataChecksums = byFileName(state.dataChecksums());
             metadata.put("data_checksums", json.writeValueAsString(dataChecksums));
             metadata.put("config_sha256", Sha256.of(configJson));
             metadata.put("config", new String(configJson, java.nio.charset.StandardCharsets.UTF_8));
-            GraphOptimizer.Result optimized = optimizer.optimize(exporter.export(model.block(), name, metadata));
+            GraphOptimizer.Result optimized = optimizer.optimize(DualNetOnnx.export(model.block(), name, metadata));
             ModelProto onnx = optimized.model().toBuilder().addMetadataProps(StringStringEntryProto.newBuilder()
                     .setKey("graph_rewrites").setValue(json.writeValueAsString(optimized.applied()))).build();
             byte[] bytes = onnx.toByteArray();
@@ -108,8 +108,8 @@ public final class ModelExport {
             ModelCard card = new ModelCard(name, VERSION, config.preset(), model.parameterCount(), last(state),
                     state.history(), config, metadata.get("config_sha256"), dataChecksums,
                     relative(checkpoint), command,
-                    Map.of("file", VERSION + "/" + MODEL_FILE, "opset", OnnxExporter.OPSET,
-                            "irVersion", OnnxExporter.IR_VERSION, "sha256", modelSha,
+                    Map.of("file", VERSION + "/" + MODEL_FILE, "opset", DualNetOnnx.OPSET,
+                            "irVersion", ModelAssembly.IR_VERSION, "sha256", modelSha,
                             "graphRewrites", optimized.applied()),
                     Map.of(DualNetInterface.IMAGE, "float32 [N,1,28,28], pixels in [0,1]",
                             DualNetInterface.NUMBER, "int64 [N], 0..9"),

@@ -19,8 +19,7 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.XavierInitializer;
-import dev.dualnet.showcase.convert.ConverterRegistry;
-import dev.dualnet.showcase.convert.UnsupportedBlockException;
+import dev.dualnet.exporter.OnnxExportException;
 import dev.dualnet.exporter.testing.OnnxChecker;
 import dev.dualnet.parity.TensorComparison;
 import dev.dualnet.parity.Tolerance;
@@ -43,14 +42,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A network unlike either preset (average pooling, an MLP trunk with 1-D batch norm, dropout,
- * tanh and sigmoid, a two-layer sum head) goes through the same converters and matches DJL.
+ * tanh and sigmoid, a two-layer sum head) exports through the same tracing path and matches DJL.
  */
 class ThirdNetworkTest {
     @TempDir
     Path dir;
 
     @Test
-    void mlpWithBatchNormExportsThroughTheSameConverters() throws Exception {
+    void mlpWithBatchNormExportsThroughTheSamePath() throws Exception {
         DualNetBlock block = new DualNetBlock(
                 new SequentialBlock()
                         .add(new Standardize(0.2f, 0.3f))
@@ -94,7 +93,7 @@ class ThirdNetworkTest {
             expectedSum = out.get(1).softmax(1).toFloatArray();
             NDArray runningMean = block.getParameters().get("01image_05BatchNorm_runningMean").getArray();
             assertThat(runningMean.abs().sum().getFloat()).isPositive();
-            byte[] onnx = new OnnxExporter(ConverterRegistry.standard()).export(block, "third", Map.of()).toByteArray();
+            byte[] onnx = DualNetOnnx.export(block, "third", Map.of()).toByteArray();
             Files.write(file, onnx);
         }
         assertThat(OnnxChecker.check(file)).contains("ok");
@@ -114,9 +113,10 @@ class ThirdNetworkTest {
     }
 
     @Test
-    void unsupportedBlockFailsNamingItsPath() {
+    void unmappedOperationFailsNamingItsBlock() {
         DualNetBlock block = new DualNetBlock(
-                new SequentialBlock().add(Blocks.batchFlattenBlock()).add(new LambdaBlock(x -> x)),
+                new SequentialBlock().add(Blocks.batchFlattenBlock())
+                        .add(new LambdaBlock(x -> new NDList(x.head().erfinv()))),
                 new SequentialBlock().add(new OneHot(10)),
                 new SequentialBlock().add(Linear.builder().setUnits(8).build()),
                 Linear.builder().setUnits(10).build(), Linear.builder().setUnits(19).build(),
@@ -124,10 +124,11 @@ class ThirdNetworkTest {
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             block.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
             block.initialize(manager, DataType.FLOAT32, new Shape(1, 1, 28, 28), new Shape(1));
-            assertThatThrownBy(() -> new OnnxExporter(ConverterRegistry.standard()).export(block, "x", Map.of()))
-                    .isInstanceOf(UnsupportedBlockException.class)
-                    .hasMessageContaining("cannot export block at '01image_02LambdaBlock'")
-                    .hasMessageContaining("lambda block named 'anonymous'");
+            assertThatThrownBy(() -> DualNetOnnx.export(block, "x", Map.of()))
+                    .isInstanceOf(OnnxExportException.class)
+                    .hasMessageContaining("NDArray.erfinv() has no ONNX mapping")
+                    .hasMessageContaining("block 'image_02LambdaBlock'")
+                    .hasMessageContaining("opset 17");
         }
     }
 

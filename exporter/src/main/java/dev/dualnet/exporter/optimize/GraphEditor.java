@@ -1,11 +1,12 @@
 package dev.dualnet.exporter.optimize;
 
 import dev.dualnet.exporter.graph.Attributes;
-import dev.dualnet.exporter.graph.OnnxGraph;
-import dev.dualnet.exporter.graph.Value;
+import dev.dualnet.exporter.graph.GraphBuilder;
 import dev.dualnet.exporter.onnx.proto.Onnx.GraphProto;
 import dev.dualnet.exporter.onnx.proto.Onnx.NodeProto;
 import dev.dualnet.exporter.onnx.proto.Onnx.TensorProto;
+import dev.dualnet.exporter.onnx.proto.Onnx.TensorShapeProto;
+import dev.dualnet.exporter.onnx.proto.Onnx.TypeProto;
 import dev.dualnet.exporter.onnx.proto.Onnx.ValueInfoProto;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ public final class GraphEditor {
     /** Float32 contents of an initializer, with its dimensions. */
     public Optional<Constant> floats(String name) {
         TensorProto tensor = initializers.get(name);
-        if (tensor == null || tensor.getDataType() != OnnxGraph.FLOAT) {
+        if (tensor == null || tensor.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
             return Optional.empty();
         }
         float[] data;
@@ -95,7 +96,7 @@ public final class GraphEditor {
     /** Int64 contents of an initializer. */
     public Optional<long[]> longs(String name) {
         TensorProto tensor = initializers.get(name);
-        if (tensor == null || tensor.getDataType() != OnnxGraph.INT64) {
+        if (tensor == null || tensor.getDataType() != TensorProto.DataType.INT64_VALUE) {
             return Optional.empty();
         }
         if (!tensor.getRawData().isEmpty()) {
@@ -119,14 +120,14 @@ public final class GraphEditor {
     /** Adds a float32 initializer under a fresh name derived from {@code wanted}; returns the name. */
     public String addInitializer(String wanted, float[] data, long... dims) {
         String name = fresh(wanted);
-        initializers.put(name, OnnxGraph.floatTensor(name, data, dims));
+        initializers.put(name, tensor(name, TensorProto.DataType.FLOAT_VALUE, GraphBuilder.littleEndian(data), dims));
         return name;
     }
 
     /** Adds an int64 initializer under a fresh name derived from {@code wanted}; returns the name. */
     public String addInitializer(String wanted, long[] data, long... dims) {
         String name = fresh(wanted);
-        initializers.put(name, OnnxGraph.longTensor(name, data, dims));
+        initializers.put(name, tensor(name, TensorProto.DataType.INT64_VALUE, GraphBuilder.littleEndian(data), dims));
         return name;
     }
 
@@ -147,7 +148,7 @@ public final class GraphEditor {
             String wantedOutput, long... shape) {
         String output = fresh(wantedOutput);
         nodeWriting(into, opType, inputs, attributes, output);
-        valueInfos.put(output, OnnxGraph.valueInfo(new Value(output, OnnxGraph.FLOAT, shape), ""));
+        valueInfos.put(output, valueInfo(output, shape));
         return output;
     }
 
@@ -167,6 +168,25 @@ public final class GraphEditor {
         int at = nodes.indexOf(chain.get(chain.size() - 1));
         nodes.addAll(at + 1, replacement);
         nodes.removeAll(chain);
+    }
+
+    private static TensorProto tensor(String name, int type, com.google.protobuf.ByteString littleEndian, long[] dims) {
+        TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(type).setRawData(littleEndian);
+        for (long dim : dims) {
+            tensor.addDims(dim);
+        }
+        return tensor.build();
+    }
+
+    /** A float32 value info; -1 stands for a dimension of unknown size. */
+    private static ValueInfoProto valueInfo(String name, long[] shape) {
+        TensorShapeProto.Builder dims = TensorShapeProto.newBuilder();
+        for (long dim : shape) {
+            dims.addDim(dim < 0 ? TensorShapeProto.Dimension.newBuilder()
+                    : TensorShapeProto.Dimension.newBuilder().setDimValue(dim));
+        }
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(dims))).build();
     }
 
     public GraphProto build() {

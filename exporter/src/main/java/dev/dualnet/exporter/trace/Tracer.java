@@ -63,6 +63,7 @@ public final class Tracer {
 
     private final BlockTree tree;
     private final OpTable table;
+    private final int opset;
     private final NDManager arrays;
     private final Trace trace;
     private final BlockPaths paths = new BlockPaths();
@@ -79,9 +80,10 @@ public final class Tracer {
     /** One graph input to trace with: its name, type and the concrete shape of this trace. */
     public record Input(String name, DataType dataType, Shape shape) {}
 
-    private Tracer(BlockTree tree, OpTable table, NDManager engine) {
+    private Tracer(BlockTree tree, OpTable table, int opset, NDManager engine) {
         this.tree = tree;
         this.table = table;
+        this.opset = opset;
         this.arrays = engine.newSubManager();
         this.trace = new Trace(arrays);
         this.managerProxy = (NDManager) Proxy.newProxyInstance(NDManager.class.getClassLoader(),
@@ -92,15 +94,16 @@ public final class Tracer {
     /**
      * Traces one forward pass.
      *
+     * @param opset the target opset, named in errors
      * @param engine the manager whose engine computes the trace; the trace's arrays live in a
      *     sub-manager of it until {@link Trace#close()}
      * @param andThen applied to the forward pass's results and traced with it; null for none
      * @throws OnnxExportException when the forward pass calls an unmapped method on traced values,
      *     lets a traced value escape into Java, or fails
      */
-    public static Trace run(BlockTree tree, OpTable table, NDManager engine, List<Input> inputs,
+    public static Trace run(BlockTree tree, OpTable table, int opset, NDManager engine, List<Input> inputs,
             UnaryOperator<NDList> andThen) {
-        Tracer tracer = new Tracer(tree, table, engine);
+        Tracer tracer = new Tracer(tree, table, opset, engine);
         try {
             tracer.forward(inputs, andThen);
             tracer.trace.releaseComputed();
@@ -141,7 +144,7 @@ public final class Tracer {
             throw e;
         } catch (RuntimeException e) {
             throw new OnnxExportException(OnnxExportException.Reason.FORWARD_FAILED,
-                    "the forward pass failed while tracing: " + e, lastPath, calls.peekLast(), 0, e);
+                    "the forward pass failed while tracing: " + e, lastPath, calls.peekLast(), opset, e);
         }
         for (NDArray output : outputs) {
             trace.output(idOf(output));
@@ -255,7 +258,7 @@ public final class Tracer {
         if (!parameter.isInitialized()) {
             throw new OnnxExportException(OnnxExportException.Reason.FORWARD_FAILED, "parameter '"
                     + parameter.getName() + "' has no value: initialize the block or load its parameters first",
-                    lastPath, null, 0, null);
+                    lastPath, null, opset, null);
         }
         NDArray array = parameter.getArray();
         Integer id = captured.get(array);
@@ -357,7 +360,7 @@ public final class Tracer {
             } else {
                 throw new OnnxExportException(OnnxExportException.Reason.UNSUPPORTED_ARGUMENTS,
                         "index element " + element.getClass().getSimpleName() + " is not supported", lastPath,
-                        calls.peekLast(), 0, null);
+                        calls.peekLast(), opset, null);
             }
         }
         return new Args.Index(elements, index.getEllipsisIndex());
@@ -485,7 +488,7 @@ public final class Tracer {
             if (!constantInputs) {
                 throw new OnnxExportException(OnnxExportException.Reason.UNMAPPED_OPERATION, OpSpec.signature(method)
                         + " has no ONNX mapping, and here it computes on values that depend on the model's inputs",
-                        path, calls.peekLast(), 0, null);
+                        path, calls.peekLast(), opset, null);
             }
             spec = OpSpec.foldOnly(method);
         }
@@ -546,7 +549,7 @@ public final class Tracer {
             throw new OnnxExportException(OnnxExportException.Reason.VALUE_ESCAPES_TRACE,
                     "value escapes the trace: " + calls.peekLast() + " reads the data of an array computed from"
                     + " the model's inputs, and a graph cannot hold the Java code that uses it", currentPath(),
-                    calls.peekLast(), 0, null);
+                    calls.peekLast(), opset, null);
         }
         try {
             return method.invoke(engineReceiver, unwrapAll(args));
@@ -644,7 +647,7 @@ public final class Tracer {
                 if (method.getReturnType() == void.class) {
                     throw new OnnxExportException(OnnxExportException.Reason.UNMAPPED_OPERATION, OpSpec.signature(method)
                             + " changes an array in place, which the exporter does not follow; compute a new array"
-                            + " instead", currentPath(), calls.peekLast(), 0, null);
+                            + " instead", currentPath(), calls.peekLast(), opset, null);
                 }
                 return dataRead(id, value(id), method, args);
             }
@@ -691,7 +694,7 @@ public final class Tracer {
                     return ex;
                 case "getGradient":
                     throw new OnnxExportException(OnnxExportException.Reason.FORWARD_FAILED,
-                            "gradients do not exist in an inference trace", currentPath(), calls.peekLast(), 0, null);
+                            "gradients do not exist in an inference trace", currentPath(), calls.peekLast(), opset, null);
                 default:
                     return NOT_BOOKKEEPING;
             }
@@ -733,7 +736,7 @@ public final class Tracer {
                 NDArrayEx engine = value(array.id).getNDArrayInternal();
                 if (spec == null && !returnsArrays(method)) {
                     throw new OnnxExportException(OnnxExportException.Reason.UNMAPPED_OPERATION,
-                            OpSpec.signature(method) + " has no ONNX mapping", currentPath(), calls.peekLast(), 0, null);
+                            OpSpec.signature(method) + " has no ONNX mapping", currentPath(), calls.peekLast(), opset, null);
                 }
                 if (spec != null && spec.kind() == OpSpec.Kind.IN_PLACE) {
                     NDArray result = (NDArray) operation(array.id, engine, method, args);
@@ -801,7 +804,7 @@ public final class Tracer {
                 if (!returnsArrays(method)) {
                     throw new OnnxExportException(OnnxExportException.Reason.UNMAPPED_OPERATION,
                             OpSpec.signature(method) + " is not supported while tracing", currentPath(),
-                            calls.peekLast(), 0, null);
+                            calls.peekLast(), opset, null);
                 }
                 return operation(-1, arrays, method, args);
             } finally {
