@@ -127,7 +127,7 @@ class ThirdNetworkTest {
             assertThatThrownBy(() -> DualNetOnnx.export(block, "x", Map.of()))
                     .isInstanceOf(OnnxExportException.class)
                     .hasMessageContaining("NDArray.erfinv() has no ONNX mapping")
-                    .hasMessageContaining("block 'image_02LambdaBlock'")
+                    .hasMessageContaining("block '01image_02LambdaBlock'")
                     .hasMessageContaining("opset 17");
         }
     }
