@@ -181,6 +181,10 @@ public final class ModelAssembly {
                 out.flush();
                 channel.force(true);
             }
+            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                // Temporary files start owner-only; a published model is readable like any other output.
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
