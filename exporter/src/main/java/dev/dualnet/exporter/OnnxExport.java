@@ -268,9 +268,12 @@ public final class OnnxExport {
                 throw OnnxExportException.invalidRequest("tensor name '" + output + "' is used twice");
             }
         }
-        if (!block.isInitialized()) {
-            throw OnnxExportException.invalidRequest("the block is not initialized: call block.initialize(...) or"
-                    + " load its parameters before exporting");
+        for (Pair<String, Parameter> parameter : block.getParameters()) {
+            if (!parameter.getValue().isInitialized()) {
+                throw OnnxExportException.invalidRequest("the block is not initialized (parameter '"
+                        + parameter.getKey() + "' has no value): call block.initialize(...) or load its parameters"
+                        + " before exporting");
+            }
         }
     }
 

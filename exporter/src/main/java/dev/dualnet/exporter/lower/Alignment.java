@@ -3,6 +3,7 @@ package dev.dualnet.exporter.lower;
 import ai.djl.ndarray.types.Shape;
 import dev.dualnet.exporter.Dim;
 import dev.dualnet.exporter.OnnxExportException;
+import dev.dualnet.exporter.ops.OpSpec;
 import dev.dualnet.exporter.trace.Args;
 import dev.dualnet.exporter.trace.TensorRecord;
 import dev.dualnet.exporter.trace.Trace;
@@ -52,7 +53,11 @@ final class Alignment {
         if (second != null) {
             List<TraceOp> ops = first.ops();
             for (int i = 0; i < ops.size(); i++) {
-                compareArgs(ops.get(i), second.ops().get(i));
+                // A shape-only result is compared by value where it is read (DJL's MultiBoxPrior
+                // rewrites its own arguments on first use, so they differ between traces).
+                if (ops.get(i).spec().kind() != OpSpec.Kind.SHAPE_ONLY) {
+                    compareArgs(ops.get(i), second.ops().get(i));
+                }
             }
         }
         markFoldable();
@@ -259,7 +264,8 @@ final class Alignment {
             }
         }
         for (TraceOp op : first.ops()) {
-            boolean folds = op.constantInputs() && leaves(op.index()).isEmpty() && inputsFold(op.args());
+            boolean shapeOnly = op.spec().kind() == OpSpec.Kind.SHAPE_ONLY;
+            boolean folds = op.constantInputs() && leaves(op.index()).isEmpty() && (shapeOnly || inputsFold(op.args()));
             for (int id : op.outputs()) {
                 foldable[id] = folds && shapes.get(id).stream().allMatch(Dim::isFixed);
             }

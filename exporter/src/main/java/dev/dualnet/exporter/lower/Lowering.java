@@ -114,6 +114,9 @@ public final class Lowering implements OpContext {
             }
             if (used) {
                 neededOp[i] = true;
+                if (candidate.spec().kind() == OpSpec.Kind.SHAPE_ONLY) {
+                    continue;
+                }
                 for (int id : tensorIds(candidate.args())) {
                     neededTensor[id] = true;
                 }

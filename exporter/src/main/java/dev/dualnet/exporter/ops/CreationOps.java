@@ -15,6 +15,7 @@ import java.util.List;
  * their size derives from a dynamic dimension: then zeros, ones and full become
  * {@code ConstantOfShape} and arange becomes {@code Range}. Data given as Java arrays
  * ({@code create(float[])}) needs no mapping: it folds, and fails if it differs between traces.
+ * SSD's anchor boxes ({@code multiBoxPrior}) depend on a feature map's shape only, and fold too.
  */
 final class CreationOps {
     private CreationOps() {}
@@ -35,6 +36,7 @@ final class CreationOps {
         for (String like : List.of("zerosLike()", "onesLike()")) {
             table.decompose(ARRAY, like);
         }
+        table.shapeOnly(OpTable.EX, "multiBoxPrior(List,List,List,List,boolean)");
         table.emit(ARRAY, "oneHot(int)", CreationOps::oneHot);
         table.emit(ARRAY, "oneHot(int,DataType)", CreationOps::oneHot);
     }

@@ -19,6 +19,11 @@ public final class OpSpec {
         IN_PLACE,
         /** A method with no ONNX mapping, called on constants only: its result folds into an initializer. */
         FOLD_ONLY,
+        /**
+         * A method whose result depends on its arrays' shapes only, never on their data (SSD's
+         * anchor boxes): a constant where those shapes are fixed.
+         */
+        SHAPE_ONLY,
         /** A block that writes its own subgraph ({@code OnnxExportable}). */
         BLOCK
     }

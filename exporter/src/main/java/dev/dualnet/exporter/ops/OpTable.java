@@ -92,6 +92,15 @@ public final class OpTable {
         return this;
     }
 
+    /** A method whose result depends on the shapes of its arrays, not their data: it folds where they are fixed. */
+    OpTable shapeOnly(Class<?> owner, String signature) {
+        Method method = resolve(owner, signature);
+        if (method != null) {
+            specs.put(method, new OpSpec(method, OpSpec.Kind.SHAPE_ONLY, null, OpSpec.invoking(method)));
+        }
+        return this;
+    }
+
     /** Maps an in-place method to its out-of-place twin, which must be mapped already. */
     OpTable inPlace(Class<?> owner, String signature, String outOfPlace) {
         Method method = resolve(owner, signature);

@@ -482,7 +482,7 @@ public final class Tracer {
     private Object operation(int receiverId, Object engineReceiver, Method method, Object[] args) throws Throwable {
         OpSpec spec = table.find(method);
         List<Object> recorded = recordAll(receiverId < 0 ? Args.Placement.INSTANCE : new Args.Tensor(receiverId), args);
-        boolean constantInputs = constantInputs(recorded);
+        boolean constantInputs = spec != null && spec.kind() == OpSpec.Kind.SHAPE_ONLY || constantInputs(recorded);
         String path = currentPath();
         if (spec == null) {
             if (!constantInputs) {
