@@ -101,6 +101,8 @@ public enum OnnxOperator {
     RESHAPE("Reshape", 2, 2, 1, 1, "allowzero"),
     RESIZE("Resize", 1, 4, 1, 1, "antialias", "axes", "coordinate_transformation_mode", "cubic_coeff_a",
             "exclude_outside", "extrapolation_value", "keep_aspect_ratio_policy", "mode", "nearest_mode"),
+    RNN("RNN", 3, 6, 0, 2, "activation_alpha", "activation_beta", "activations", "clip", "direction", "hidden_size",
+            "layout"),
     ROUND("Round", 1),
     SCATTER_ELEMENTS("ScatterElements", 3, 3, 1, 1, "axis", "reduction"),
     SCATTER_ND("ScatterND", 3, 3, 1, 1, "reduction"),

@@ -270,6 +270,12 @@ public final class Lowering implements OpContext {
     }
 
     @Override
+    public Optional<NDArray> constant(int arg, int element) {
+        int id = tensors(arg).ids().get(element);
+        return alignment.foldable(id) ? Optional.of(trace.tensor(id).value()) : Optional.empty();
+    }
+
+    @Override
     public String tensor(int id) {
         return name(id);
     }

@@ -66,6 +66,9 @@ public interface OpContext {
     /** The engine value of an array argument that is a constant of the graph, if it is one. */
     Optional<NDArray> constant(int arg);
 
+    /** The engine value of one array of an {@code NDList} argument that is a constant of the graph, if it is one. */
+    Optional<NDArray> constant(int arg, int element);
+
     /** An integer argument ({@code int}, {@code long} or an integral {@code Number}). */
     Dim dim(int arg);
 
