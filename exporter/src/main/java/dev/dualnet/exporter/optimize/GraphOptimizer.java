@@ -17,7 +17,7 @@ public final class GraphOptimizer {
         this.rewrites = List.copyOf(rewrites);
     }
 
-    /** Every rewrite dualnet ships, in the order they are tried. */
+    /** Every rewrite the exporter ships, in the order they are tried. */
     public static GraphOptimizer standard() {
         return new GraphOptimizer(List.of(new ReluBeforeMaxPool(), new PooledConvolution(), new ReshapeFlatten(),
                 new OneHotBranchTable()));

@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * MaxPool → Relu becomes Relu → MaxPool. The two orders give the same values: ReLU is monotone, so
  * it commutes with taking a maximum. A network may pool first because ReLU then touches a quarter of
- * the values in training (the seed preset does); at inference, ReLU straight after a convolution is
+ * the values in training; at inference, ReLU straight after a convolution is
  * what runtimes fuse into the convolution, and what {@link PooledConvolution} looks for.
  */
 final class ReluBeforeMaxPool implements GraphRewrite {

@@ -193,6 +193,13 @@ class DjlArchitecturesTest {
     }
 
     @Test
+    void bidirectionalLstm() throws Exception {
+        Block block = initialized(LSTM.builder().setStateSize(12).setNumLayers(2).optBidirectional(true)
+                .optHasBiases(false).build(), new Shape(5, 1, 8));
+        ExportCheck.of(block, manager).input("x", DataType.FLOAT32, "5,N,8").tolerance(SHALLOW).batches(1, 7).run(dir);
+    }
+
+    @Test
     void gru() throws Exception {
         Block block = initialized(GRU.builder().setStateSize(12).setNumLayers(2).optBatchFirst(true).build(),
                 new Shape(1, 5, 8));
@@ -201,8 +208,11 @@ class DjlArchitecturesTest {
 
     @Test
     void bidirectionalGru() throws Exception {
-        Block block = initialized(GRU.builder().setStateSize(12).setNumLayers(1).optBidirectional(true)
-                .optBatchFirst(true).build(), new Shape(1, 5, 8));
+        // DJL 0.35.1 cannot run a bidirectional recurrent layer with biases on PyTorch (it lays out
+        // both directions' weights before their biases, PyTorch reads them per direction), so the
+        // reference network here has none; RecurrentOpsTest records the DJL failure.
+        Block block = initialized(GRU.builder().setStateSize(12).setNumLayers(2).optBidirectional(true)
+                .optHasBiases(false).optBatchFirst(true).build(), new Shape(1, 5, 8));
         ExportCheck.of(block, manager).input("x", DataType.FLOAT32, "N,5,8").tolerance(SHALLOW).batches(1, 7).run(dir);
     }
 
