@@ -222,6 +222,10 @@ public final class ExportCheck {
         NDArray e = expected.toType(DataType.FLOAT64, false);
         NDArray a = actual.toType(DataType.FLOAT64, false);
         double error = e.sub(a).abs().max().getDouble();
+        if (Boolean.getBoolean("dualnet.test.verbose")) {
+            System.out.printf("output %d at %s: max |expected| %.4g, max error %.3g%n", output, sizes,
+                    e.abs().max().getDouble(), error);
+        }
         assertThat(error).as("largest difference of output %d at %s", output, sizes).isLessThanOrEqualTo(tolerance);
         return error;
     }

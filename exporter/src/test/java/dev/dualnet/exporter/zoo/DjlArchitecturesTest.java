@@ -28,6 +28,7 @@ import ai.djl.nn.recurrent.GRU;
 import ai.djl.nn.recurrent.LSTM;
 import ai.djl.nn.transformer.BertBlock;
 import ai.djl.nn.transformer.TransformerEncoderBlock;
+import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.Pair;
@@ -66,30 +67,58 @@ class DjlArchitecturesTest {
         manager.close();
     }
 
-    /** Random weights (Xavier), small random biases, and batch-norm statistics that are not 0 and 1. */
+    /**
+     * Random weights (Xavier), small random biases and batch-norm scales and shifts; then the
+     * batch-norm running statistics are calibrated on random inputs by forward passes in training
+     * mode, as training would leave them, which keeps deep networks' activations at a realistic
+     * scale and moves the statistics off 0 and 1.
+     */
     private Block initialized(Block block, Shape... inputShapes) {
         block.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
         block.setInitializer(new NormalInitializer(0.05f), Parameter.Type.BIAS);
         block.initialize(manager, DataType.FLOAT32, inputShapes);
         Random random = new Random(11);
+        boolean batchNorm = false;
         for (Pair<String, Parameter> parameter : block.getParameters()) {
             String name = parameter.getKey();
             NDArray array = parameter.getValue().getArray();
-            int size = Math.toIntExact(array.size());
-            float[] values = new float[size];
-            if (name.endsWith("runningMean") || name.endsWith("beta")) {
-                for (int i = 0; i < size; i++) {
+            float[] values = new float[Math.toIntExact(array.size())];
+            if (name.endsWith("beta")) {
+                for (int i = 0; i < values.length; i++) {
                     values[i] = (float) random.nextGaussian() * 0.1f;
                 }
                 array.set(values);
-            } else if (name.endsWith("runningVar") || name.endsWith("gamma")) {
-                for (int i = 0; i < size; i++) {
+            } else if (name.endsWith("gamma")) {
+                for (int i = 0; i < values.length; i++) {
                     values[i] = 0.5f + random.nextFloat();
                 }
                 array.set(values);
             }
+            batchNorm |= name.endsWith("runningMean");
+        }
+        if (batchNorm) {
+            calibrate(block, inputShapes);
         }
         return block;
+    }
+
+    private void calibrate(Block block, Shape... inputShapes) {
+        for (int pass = 0; pass < 20; pass++) {
+            try (NDManager scope = manager.newSubManager()) {
+                NDList inputs = new NDList();
+                for (Shape shape : inputShapes) {
+                    long[] dims = shape.getShape().clone();
+                    dims[0] = 4;
+                    inputs.add(scope.randomUniform(-1, 1, new Shape(dims)));
+                }
+                block.forward(new ParameterStore(scope, false), inputs, true);
+            }
+        }
+        for (Pair<String, Parameter> parameter : block.getParameters()) {
+            if (parameter.getKey().endsWith("runningVar")) {
+                assertThat(parameter.getValue().getArray().sub(1).abs().max().getFloat()).isPositive();
+            }
+        }
     }
 
     private ExportCheck.Result image(Block block, int channels, int side, double tolerance) throws Exception {
