@@ -401,8 +401,11 @@ public final class Tracer {
     }
 
     private NDIndex unwrapIndex(NDIndex index) {
-        NDIndex engine = new NDIndex();
         List<NDIndexElement> elements = index.getIndices();
+        if (elements.stream().noneMatch(e -> e instanceof NDIndexPick)) {
+            return unwrapAsText(index);
+        }
+        NDIndex engine = new NDIndex();
         for (int i = 0; i < elements.size(); i++) {
             if (i == index.getEllipsisIndex()) {
                 engine.addEllipseDim();
@@ -428,6 +431,42 @@ public final class Tracer {
             engine.addEllipseDim();
         }
         return engine;
+    }
+
+    /**
+     * The index rebuilt by one {@code addIndices(String, Object...)} call: each such call made after
+     * an ellipsis lowers the index's rank by one, and the engine reads a rank of 0 as "all of the
+     * array" and appends a {@code :}, which shifts a trailing slice or new axis by one axis.
+     */
+    private NDIndex unwrapAsText(NDIndex index) {
+        List<NDIndexElement> elements = index.getIndices();
+        List<String> items = new ArrayList<>();
+        List<Object> args = new ArrayList<>();
+        for (int i = 0; i <= elements.size(); i++) {
+            if (i == index.getEllipsisIndex()) {
+                items.add("...");
+            }
+            if (i == elements.size()) {
+                break;
+            }
+            NDIndexElement element = elements.get(i);
+            if (element instanceof NDIndexBooleans booleans) {
+                items.add("{}");
+                args.add(unwrap(booleans.getIndex()));
+            } else if (element instanceof NDIndexTake take) {
+                items.add("{}");
+                args.add(unwrap(take.getIndex()));
+            } else if (element instanceof NDIndexSlice slice) {
+                items.add(sliceText(slice));
+            } else if (element instanceof NDIndexFixed fixed) {
+                items.add(Long.toString(fixed.getIndex()));
+            } else if (element instanceof NDIndexAll) {
+                items.add(":");
+            } else if (element instanceof NDIndexNull) {
+                items.add("null");
+            }
+        }
+        return items.isEmpty() ? new NDIndex() : new NDIndex(String.join(",", items), args.toArray());
     }
 
     private static String sliceText(NDIndexSlice slice) {
