@@ -155,6 +155,10 @@ final class ShapeOps {
         long axis = Emit.axis(op.fixed(2), rank);
         Dim length = op.shape(0).get((int) axis);
         long sections = op.fixed(1);
+        if (sections == 1) {
+            // One part is the whole array, whatever the axis's size (GhostBatchNorm at inference).
+            return Emit.split(op, op.input(0), axis, new long[] {1});
+        }
         if (!length.isFixed()) {
             throw op.unsupported("splitting dynamic axis " + axis + " (" + length + ") into sections");
         }

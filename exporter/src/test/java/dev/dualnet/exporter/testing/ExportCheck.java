@@ -76,6 +76,17 @@ public final class ExportCheck {
         };
     }
 
+    /** Pixels: uniform in [0, 1). */
+    public static Generator pixels() {
+        return (manager, shape, random) -> {
+            float[] values = new float[Math.toIntExact(shape.size())];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = random.nextFloat();
+            }
+            return manager.create(values, shape);
+        };
+    }
+
     public ExportCheck opset(int opset) {
         this.opset = opset;
         return this;

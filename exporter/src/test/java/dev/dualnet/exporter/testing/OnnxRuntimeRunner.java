@@ -27,6 +27,9 @@ public final class OnnxRuntimeRunner implements AutoCloseable {
     public OnnxRuntimeRunner(Path model) throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setIntraOpNumThreads(2);
+        if (Boolean.getBoolean("dualnet.test.ort.noopt")) {
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+        }
         session = environment.createSession(model.toString(), options);
     }
 

@@ -74,6 +74,11 @@ class DjlArchitecturesTest {
      * scale and moves the statistics off 0 and 1.
      */
     private Block initialized(Block block, Shape... inputShapes) {
+        return initialized(block, -1f, inputShapes);
+    }
+
+    /** @param low the smallest calibration input: -1 for values in [-1, 1), 0 for pixels in [0, 1) */
+    private Block initialized(Block block, float low, Shape... inputShapes) {
         block.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
         block.setInitializer(new NormalInitializer(0.05f), Parameter.Type.BIAS);
         block.initialize(manager, DataType.FLOAT32, inputShapes);
@@ -90,26 +95,26 @@ class DjlArchitecturesTest {
                 array.set(values);
             } else if (name.endsWith("gamma")) {
                 for (int i = 0; i < values.length; i++) {
-                    values[i] = 0.5f + random.nextFloat();
+                    values[i] = 0.25f + 0.5f * random.nextFloat();
                 }
                 array.set(values);
             }
             batchNorm |= name.endsWith("runningMean");
         }
         if (batchNorm) {
-            calibrate(block, inputShapes);
+            calibrate(block, low, inputShapes);
         }
         return block;
     }
 
-    private void calibrate(Block block, Shape... inputShapes) {
-        for (int pass = 0; pass < 20; pass++) {
+    private void calibrate(Block block, float low, Shape... inputShapes) {
+        for (int pass = 0; pass < 30; pass++) {
             try (NDManager scope = manager.newSubManager()) {
                 NDList inputs = new NDList();
                 for (Shape shape : inputShapes) {
                     long[] dims = shape.getShape().clone();
                     dims[0] = 4;
-                    inputs.add(scope.randomUniform(-1, 1, new Shape(dims)));
+                    inputs.add(scope.randomUniform(low, 1, new Shape(dims)));
                 }
                 block.forward(new ParameterStore(scope, false), inputs, true);
             }
@@ -122,9 +127,9 @@ class DjlArchitecturesTest {
     }
 
     private ExportCheck.Result image(Block block, int channels, int side, double tolerance) throws Exception {
-        initialized(block, new Shape(1, channels, side, side));
-        return ExportCheck.of(block, manager).input("image", DataType.FLOAT32, "N," + channels + "," + side + "," + side)
-                .tolerance(tolerance).batches(1, 7).run(dir);
+        initialized(block, 0f, new Shape(1, channels, side, side));
+        return ExportCheck.of(block, manager).input("image", DataType.FLOAT32, "N," + channels + "," + side + "," + side,
+                ExportCheck.pixels()).tolerance(tolerance).batches(1, 7).run(dir);
     }
 
     @Test
