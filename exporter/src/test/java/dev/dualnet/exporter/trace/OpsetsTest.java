@@ -52,7 +52,7 @@ class OpsetsTest {
             NDArray first = thirds.get(0).squeeze(1);
             NDArray summed = halves.get(0).sum(new int[] {1});
             NDArray averaged = halves.get(1).mean(new int[] {2}, true);
-            NDArray peaks = thirds.get(1).max(new int[] {1, 2});
+            NDArray peaks = thirds.get(1).max(new int[] {2}).sum(new int[] {1});
             NDArray stacked = NDArrays.stack(new NDList(first, summed), 1).expandDims(3);
             return new NDList(stacked.softmax(2), averaged.add(thirds.get(2).min(new int[] {1}, true)), peaks);
         }));
