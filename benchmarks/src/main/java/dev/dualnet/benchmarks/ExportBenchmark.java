@@ -100,8 +100,10 @@ public final class ExportBenchmark {
 
     private static double forward(Block block, NDManager manager, NDArray image) {
         try (NDManager scope = manager.newSubManager()) {
+            NDArray input = image.duplicate();
+            input.attach(scope);
             long start = System.nanoTime();
-            NDList out = block.forward(new ParameterStore(scope, false), new NDList(image), false);
+            NDList out = block.forward(new ParameterStore(scope, false), new NDList(input), false);
             out.head().toFloatArray();
             return (System.nanoTime() - start) / 1e9;
         }

@@ -201,8 +201,12 @@ public final class GraphBuilder {
         return Collections.unmodifiableList(initializers);
     }
 
-    /** The graph without initializer data: nodes, inputs, outputs and value infos. */
+    /** The graph without initializer data: nodes, inputs, outputs and value infos. Building leaves this builder as it was. */
     public GraphProto.Builder build(String docString) {
+        List<NodeProto.Builder> nodes = new ArrayList<>(this.nodes.size());
+        for (NodeProto.Builder node : this.nodes) {
+            nodes.add(node.clone());
+        }
         Map<String, NodeProto.Builder> producers = new HashMap<>();
         for (NodeProto.Builder node : nodes) {
             for (String output : node.getOutputList()) {
@@ -219,7 +223,7 @@ public final class GraphBuilder {
                 renamed.put(output.value(), output.name());
             } else {
                 identities.add(NodeProto.newBuilder().setOpType(OnnxOperator.IDENTITY.type())
-                        .setName("Identity_" + nodeCount++).addInput(source).addOutput(output.name()));
+                        .setName(output.name() + "_Identity").addInput(source).addOutput(output.name()));
             }
         }
         GraphProto.Builder graph = GraphProto.newBuilder().setName(name);

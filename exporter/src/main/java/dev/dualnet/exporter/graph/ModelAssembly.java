@@ -89,12 +89,7 @@ public final class ModelAssembly {
      */
     public Path write(Path file, ExternalData policy) throws IOException {
         if (policy == ExternalData.AUTO && initializerBytes() <= INLINE_LIMIT) {
-            ModelProto model = inline();
-            atomically(file, out -> {
-                CodedOutputStream coded = CodedOutputStream.newInstance(out, 1 << 16);
-                model.writeTo(coded);
-                coded.flush();
-            });
+            atomically(file, this::writeInline);
             return null;
         }
         Path dataFile = file.resolveSibling(file.getFileName() + ".data");
@@ -134,6 +129,48 @@ public final class ModelAssembly {
         ModelProto model = model(built);
         atomically(file, model::writeTo);
         return dataFile;
+    }
+
+    /**
+     * Writes the model with its data inline, streaming each initializer's bytes from its source
+     * rather than holding the whole message in memory. The graph comes after the model's other
+     * fields and the initializers after the graph's other fields; protobuf readers take fields in
+     * any order.
+     */
+    private void writeInline(OutputStream out) throws IOException {
+        GraphProto graphWithoutData = graph.build(graphDocString).build();
+        List<GraphBuilder.Initializer> initializers = graph.initializers();
+        List<TensorProto> headers = new java.util.ArrayList<>(initializers.size());
+        long graphSize = graphWithoutData.getSerializedSize();
+        for (GraphBuilder.Initializer initializer : initializers) {
+            TensorProto header = tensor(initializer).build();
+            headers.add(header);
+            long tensorSize = tensorSize(header, initializer.data().byteSize());
+            graphSize += CodedOutputStream.computeTagSize(GraphProto.INITIALIZER_FIELD_NUMBER)
+                    + CodedOutputStream.computeUInt64SizeNoTag(tensorSize) + tensorSize;
+        }
+        CodedOutputStream coded = CodedOutputStream.newInstance(out, 1 << 16);
+        model(GraphProto.newBuilder()).toBuilder().clearGraph().build().writeTo(coded);
+        coded.writeTag(ModelProto.GRAPH_FIELD_NUMBER, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        coded.writeUInt64NoTag(graphSize);
+        graphWithoutData.writeTo(coded);
+        for (int i = 0; i < initializers.size(); i++) {
+            TensorProto header = headers.get(i);
+            long bytes = initializers.get(i).data().byteSize();
+            coded.writeTag(GraphProto.INITIALIZER_FIELD_NUMBER, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            coded.writeUInt64NoTag(tensorSize(header, bytes));
+            header.writeTo(coded);
+            coded.writeTag(TensorProto.RAW_DATA_FIELD_NUMBER, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            coded.writeUInt64NoTag(bytes);
+            coded.flush();
+            initializers.get(i).data().writeTo(out);
+        }
+        coded.flush();
+    }
+
+    private static long tensorSize(TensorProto header, long dataBytes) {
+        return header.getSerializedSize() + CodedOutputStream.computeTagSize(TensorProto.RAW_DATA_FIELD_NUMBER)
+                + CodedOutputStream.computeUInt64SizeNoTag(dataBytes) + dataBytes;
     }
 
     private static TensorProto.Builder tensor(GraphBuilder.Initializer initializer) {

@@ -38,14 +38,14 @@ final class EngineTensorData implements TensorData {
         if (byteSize() > Integer.MAX_VALUE - 64) {
             throw new IllegalStateException("a tensor of " + byteSize() + " bytes needs external data");
         }
-        return ByteString.copyFrom(array.toByteBuffer());
+        return ByteString.copyFrom(array.toByteBuffer(true));
     }
 
     @Override
     public void writeTo(OutputStream out) throws IOException {
         WritableByteChannel channel = Channels.newChannel(out);
         if (byteSize() <= SLICE_BYTES || array.getShape().dimension() == 0) {
-            write(channel, array.toByteBuffer());
+            write(channel, array.toByteBuffer(true));
             return;
         }
         try (NDArray flat = array.reshape(-1)) {
@@ -53,7 +53,7 @@ final class EngineTensorData implements TensorData {
             long step = Math.max(1, SLICE_BYTES / array.getDataType().getNumOfBytes());
             for (long start = 0; start < elements; start += step) {
                 try (NDArray slice = flat.get(new NDIndex().addSliceDim(start, Math.min(elements, start + step)))) {
-                    write(channel, slice.toByteBuffer());
+                    write(channel, slice.toByteBuffer(true));
                 }
             }
         }
