@@ -10,7 +10,9 @@
 # from a collection just before the export to its end.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/bench/machine-speed.sh"
+# shellcheck source=machine-speed.sh
+. "$root/bench/machine-speed.sh"
+echo "machine speed before: $(machine_speed) s"
 (cd "$root" && ./mvnw -q -B -Dmaven.test.skip=true -pl benchmarks -am package)
 cp="$root/benchmarks/target/dualnet-benchmarks-0.1.0-SNAPSHOT.jar:$root/benchmarks/target/lib/*"
 # The same OpenMP wait settings and native allocator as the dualnet commands get.
@@ -21,4 +23,4 @@ if [ "${allocator%% *}" = tcmalloc ] && [[ ":${LD_PRELOAD:-}:" != *":${allocator
 fi
 java -Djava.awt.headless=true -Dai.djl.offline=true "-DDJL_CACHE_DIR=${DJL_CACHE_DIR:-$HOME/.cache/dualnet/djl}" \
   -cp "$cp" dev.dualnet.benchmarks.ExportBenchmark "${1:-3}" "${2:-50}" "${3:-224}" 2>&1 | grep -v '^SLF4J'
-"$root/bench/machine-speed.sh"
+echo "machine speed after: $(machine_speed) s"

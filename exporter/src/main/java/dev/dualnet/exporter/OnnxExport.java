@@ -48,6 +48,7 @@ import java.util.function.UnaryOperator;
  * with an {@link OnnxExportException} naming the method, the block path and the opset.
  */
 public final class OnnxExport {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OnnxExport.class);
     public static final int DEFAULT_OPSET = 17;
     public static final int MIN_OPSET = OnnxOperator.MIN_OPSET;
     public static final int MAX_OPSET = 18;
@@ -200,16 +201,25 @@ public final class OnnxExport {
         OpTable table = OpTable.standard();
         List<Trace> traces = new ArrayList<>();
         try {
+            long start = System.nanoTime();
             traces.add(Tracer.run(tree, table, opset, engine, concrete(sizes, 0), andThen));
+            long traced = System.nanoTime();
             if (!sizes.isEmpty()) {
                 traces.add(Tracer.run(tree, table, opset, engine, concrete(sizes, 1), andThen));
             }
+            long tracedTwice = System.nanoTime();
             Trace first = traces.get(0);
             List<String> names = outputNames(first.outputs().size());
             GraphBuilder graph = new GraphBuilder(graphName, opset);
             Lowering lowering = new Lowering(first, traces.size() > 1 ? traces.get(1) : null, sizes, graph, tree,
                     inputs, inputDocs);
             lowering.lower(names, names.stream().map(n -> outputDocs.getOrDefault(n, "")).toList());
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("traced {} operations at {} in {} ms{}; lowered to {} initializers in {} ms", first.ops().size(),
+                        describe(sizes, 0), (traced - start) / 1_000_000, sizes.isEmpty() ? ""
+                                : ", again at " + describe(sizes, 1) + " in " + (tracedTwice - traced) / 1_000_000 + " ms",
+                        graph.initializers().size(), (System.nanoTime() - tracedTwice) / 1_000_000);
+            }
             ModelAssembly assembly = new ModelAssembly(graph, new ModelAssembly.Header(opset, PRODUCER,
                     PRODUCER_VERSION, docString, metadata), graphDocString);
             Set<String> warnings = new LinkedHashSet<>();
@@ -308,6 +318,15 @@ public final class OnnxExport {
             }
         }
         return sizes;
+    }
+
+    private static String describe(Map<String, long[]> sizes, int which) {
+        if (sizes.isEmpty()) {
+            return "fixed sizes";
+        }
+        List<String> parts = new ArrayList<>();
+        sizes.forEach((symbol, pair) -> parts.add(symbol + "=" + pair[which]));
+        return String.join(", ", parts);
     }
 
     private List<Tracer.Input> concrete(Map<String, long[]> sizes, int which) {

@@ -17,12 +17,12 @@ final class ElementwiseOps {
     private ElementwiseOps() {}
 
     static void register(OpTable table) {
-        arithmetic(table, "add", OnnxOperator.ADD);
-        arithmetic(table, "sub", OnnxOperator.SUB);
-        arithmetic(table, "mul", OnnxOperator.MUL);
-        arithmetic(table, "div", OnnxOperator.DIV);
-        arithmetic(table, "maximum", OnnxOperator.MAX);
-        arithmetic(table, "minimum", OnnxOperator.MIN);
+        arithmetic(table, "add", OnnxOperator.ADD, true);
+        arithmetic(table, "sub", OnnxOperator.SUB, true);
+        arithmetic(table, "mul", OnnxOperator.MUL, true);
+        arithmetic(table, "div", OnnxOperator.DIV, true);
+        arithmetic(table, "maximum", OnnxOperator.MAX, false);
+        arithmetic(table, "minimum", OnnxOperator.MIN, false);
         for (String type : List.of("NDArray", "Number")) {
             table.emit(ARRAY, "pow(" + type + ")", ElementwiseOps::pow);
             table.emit(ARRAY, "mod(" + type + ")", ElementwiseOps::mod);
@@ -98,11 +98,13 @@ final class ElementwiseOps {
         table.emit(ARRAY, "batchMatMul(NDArray)", ElementwiseOps::matMul);
     }
 
-    private static void arithmetic(OpTable table, String name, OnnxOperator operator) {
+    private static void arithmetic(OpTable table, String name, OnnxOperator operator, boolean inPlaceTwin) {
         for (String type : List.of("NDArray", "Number")) {
             table.emit(ARRAY, name + "(" + type + ")", op -> Emit.one(op.node(operator,
                     Emit.operands(op, op.outputType(0)), Attributes.none())));
-            table.inPlace(ARRAY, name + "i(" + type + ")", name + "(" + type + ")");
+            if (inPlaceTwin) {
+                table.inPlace(ARRAY, name + "i(" + type + ")", name + "(" + type + ")");
+            }
         }
     }
 

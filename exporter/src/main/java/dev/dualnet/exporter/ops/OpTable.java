@@ -26,6 +26,7 @@ public final class OpTable {
     private static final Logger LOG = LoggerFactory.getLogger(OpTable.class);
 
     private final Map<Method, OpSpec> specs = new HashMap<>();
+    private final Map<Class<?>, Method[]> methods = new HashMap<>();
     private final List<String> missing = new ArrayList<>();
 
     private OpTable() {}
@@ -124,7 +125,7 @@ public final class OpTable {
         String name = signature.substring(0, open);
         List<String> params = Arrays.stream(signature.substring(open + 1, signature.length() - 1).split(","))
                 .map(String::strip).filter(s -> !s.isEmpty()).toList();
-        for (Method method : owner.getMethods()) {
+        for (Method method : methods.computeIfAbsent(owner, Class::getMethods)) {
             if (method.getName().equals(name) && method.getParameterCount() == params.size()
                     && Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName).toList().equals(params)) {
                 return method;

@@ -42,20 +42,14 @@ final class BlockPaths {
     /** One block invocation on the stack: the class whose forwardInternal runs, and what that calls. */
     private record Invocation(Class<?> blockClass, String calls) {}
 
-    /** The depth of the current stack, to pass to {@link #resolve} for calls made from here. */
-    int depth() {
-        return walker.walk(s -> (int) s.count());
-    }
-
     /**
      * The node an operation at the current stack position runs in.
      *
      * @param entry the block whose forward the tracer called
-     * @param entryDepth the stack depth at that call ({@link #depth()}); frames above it are not the block's
      * @param unresolved receives the class names of invocations that match no child
      */
-    BlockTree.Node resolve(BlockTree.Node entry, int entryDepth, StringBuilder unresolved) {
-        List<Invocation> chain = invocations(entryDepth);
+    BlockTree.Node resolve(BlockTree.Node entry, StringBuilder unresolved) {
+        List<Invocation> chain = invocations();
         BlockTree.Node node = entry;
         for (int i = 1; i < chain.size(); i++) {
             Invocation invocation = chain.get(i);
@@ -113,9 +107,10 @@ final class BlockPaths {
     }
 
     /** The block invocations on the current stack, outermost first. */
-    private List<Invocation> invocations(int entryDepth) {
-        List<StackWalker.StackFrame> frames = walker.walk(s -> s.toList());
-        int outermost = Math.max(0, frames.size() - entryDepth);
+    private List<Invocation> invocations() {
+        // Only the frames below the tracer's call into the block: those above it are the caller's.
+        List<StackWalker.StackFrame> frames = walker.walk(s -> s.takeWhile(f -> !isEntry(f)).toList());
+        int outermost = frames.size() - 1;
         List<Invocation> chain = new ArrayList<>();
         Class<?> current = null;
         String calls = null;
@@ -142,6 +137,11 @@ final class BlockPaths {
             chain.add(new Invocation(current, calls));
         }
         return chain;
+    }
+
+    /** The tracer's own call into a block's forward pass. */
+    private static boolean isEntry(StackWalker.StackFrame frame) {
+        return frame.getDeclaringClass() == Tracer.class && frame.getMethodName().equals("drive");
     }
 
     private static boolean ownFrame(Class<?> declaring) {

@@ -73,8 +73,8 @@ public final class Tracer {
     private final Map<NDArray, Integer> captured = new IdentityHashMap<>();
     private final Map<Object, TracedArray> handlers = new IdentityHashMap<>();
     private final Deque<String> calls = new ArrayDeque<>();
+    private final Map<Method, String> signatures = new java.util.HashMap<>();
     private BlockTree.Node entry;
-    private int entryDepth;
     private String lastPath = "";
 
     /** One graph input to trace with: its name, type and the concrete shape of this trace. */
@@ -180,14 +180,11 @@ public final class Tracer {
             return ((SequentialBlock) block).isReturnIntermediate() ? intermediate : current;
         }
         BlockTree.Node previousEntry = entry;
-        int previousDepth = entryDepth;
         entry = node;
-        entryDepth = paths.depth();
         try {
             return block.forward(new TracingParameterStore(), inputs, false);
         } finally {
             entry = previousEntry;
-            entryDepth = previousDepth;
         }
     }
 
@@ -602,7 +599,7 @@ public final class Tracer {
             return lastPath;
         }
         StringBuilder unresolved = new StringBuilder();
-        BlockTree.Node node = paths.resolve(entry, entryDepth, unresolved);
+        BlockTree.Node node = paths.resolve(entry, unresolved);
         for (BlockTree.Node above = node; above != null && above != entry; above = above.parent()) {
             if (above.block() instanceof OnnxExportable) {
                 trace.warn("block '" + above.path() + "' implements OnnxExportable but runs inside the forward of '"
@@ -612,6 +609,10 @@ public final class Tracer {
         }
         lastPath = unresolved.length() == 0 ? node.path() : BlockTree.join(node.path(), unresolved.toString());
         return lastPath;
+    }
+
+    private String signature(Method method) {
+        return signatures.computeIfAbsent(method, OpSpec::signature);
     }
 
     private static boolean returnsArrays(Method method) {
@@ -637,7 +638,7 @@ public final class Tracer {
         public Object invoke(Object self, Method method, Object[] rawArgs) throws Throwable {
             Object[] args = rawArgs == null ? new Object[0] : rawArgs;
             boolean outermost = calls.isEmpty();
-            calls.push(OpSpec.signature(method));
+            calls.push(signature(method));
             try {
                 return dispatch(method, args);
             } finally {
@@ -766,7 +767,7 @@ public final class Tracer {
                     break;
             }
             boolean outermost = calls.isEmpty();
-            calls.push(OpSpec.signature(method));
+            calls.push(signature(method));
             try {
                 OpSpec spec = table.find(method);
                 if (spec != null && spec.kind() == OpSpec.Kind.DECOMPOSE) {
@@ -831,7 +832,7 @@ public final class Tracer {
                     break;
             }
             boolean outermost = calls.isEmpty();
-            calls.push(OpSpec.signature(method));
+            calls.push(signature(method));
             try {
                 OpSpec spec = table.find(method);
                 if (spec != null && spec.kind() == OpSpec.Kind.DECOMPOSE) {
