@@ -27,6 +27,9 @@ public interface OnnxBlockGraph {
     /** A constant holding an array's current data. */
     OnnxValue constant(NDArray array);
 
+    /** A constant of a type and shape, from float values converted to the type. */
+    OnnxValue constant(DataType type, long[] dims, float... values);
+
     /** A 1-D int64 constant. */
     OnnxValue longs(long... values);
 

@@ -611,6 +611,11 @@ public final class Lowering implements OpContext {
         }
 
         @Override
+        public OnnxValue constant(DataType type, long[] dims, float... values) {
+            return new OnnxValue(Lowering.this.constant(type, dims, values), type);
+        }
+
+        @Override
         public OnnxValue longs(long... values) {
             return new OnnxValue(graph.longs(values), DataType.INT64);
         }

@@ -1,6 +1,7 @@
 package dev.dualnet.exporter.trace;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -18,6 +19,7 @@ import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import dev.dualnet.exporter.OnnxBlockGraph;
 import dev.dualnet.exporter.OnnxExport;
+import dev.dualnet.exporter.OnnxExportException;
 import dev.dualnet.exporter.OnnxExportable;
 import dev.dualnet.exporter.OnnxValue;
 import dev.dualnet.exporter.graph.Attributes;
@@ -79,6 +81,34 @@ class OnnxExportableTest {
         }
     }
 
+    /** Normalizes each row of 4; exports itself as ONNX LayerNormalization, which opset 17 brought. */
+    static final class RowNorm extends AbstractBlock implements OnnxExportable {
+        RowNorm() {
+            super((byte) 1);
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
+                PairList<String, Object> params) {
+            NDArray x = inputs.singletonOrThrow();
+            NDArray centered = x.sub(x.mean(new int[] {1}, true));
+            return new NDList(centered.div(centered.square().mean(new int[] {1}, true).add(1e-5f).sqrt()));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            return inputShapes;
+        }
+
+        @Override
+        public List<OnnxValue> exportOnnx(OnnxBlockGraph graph, List<OnnxValue> inputs) {
+            OnnxValue x = inputs.get(0);
+            OnnxValue ones = graph.constant(DataType.FLOAT32, new long[] {4}, 1f, 1f, 1f, 1f);
+            return List.of(graph.node(OnnxOperator.LAYER_NORMALIZATION, List.of(x, ones),
+                    Attributes.none().integer("axis", 1).real("epsilon", 1e-5f), x.dataType()));
+        }
+    }
+
     /** A block of its own whose forward calls a child itself. */
     static final class Wrapper extends AbstractBlock {
         private final Block child;
@@ -121,6 +151,19 @@ class OnnxExportableTest {
         assertThat(graph.getNodeList()).extracting(Onnx.NodeProto::getOpType).containsExactly("Gemm", "Mul", "Relu");
         assertThat(graph.getInitializerList()).extracting(Onnx.TensorProto::getName).contains("02Scale_scale");
         assertThat(result.warnings()).isEmpty();
+    }
+
+    @Test
+    void anOperatorNewerThanTheTargetOpsetNamesTheBlock() throws Exception {
+        Block block = initialized(new SequentialBlock().add(Linear.builder().setUnits(4).build()).add(new RowNorm()));
+        assertThatThrownBy(() -> OnnxExport.of(block).input("x", DataType.FLOAT32, -1, 5).opset(16).toModel())
+                .isInstanceOfSatisfying(OnnxExportException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(OnnxExportException.Reason.OPSET_TOO_LOW);
+                    assertThat(e.blockPath()).isEqualTo("02RowNorm");
+                    assertThat(e.opset()).isEqualTo(16);
+                })
+                .hasMessageContaining("ONNX LayerNormalization needs opset 17 or later");
+        ExportCheck.of(block, manager).input("x", DataType.FLOAT32, "N,5").opset(17).batches(1, 7).run(dir);
     }
 
     @Test
