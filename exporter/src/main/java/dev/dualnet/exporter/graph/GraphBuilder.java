@@ -109,19 +109,24 @@ public final class GraphBuilder {
 
     /** A 1-D int64 constant. */
     public String longs(long... values) {
-        return constant("const_i64", ElementTypes.onnx(ai.djl.ndarray.types.DataType.INT64),
+        return constant(constantName(), ElementTypes.onnx(ai.djl.ndarray.types.DataType.INT64),
                 new long[] {values.length}, littleEndian(values));
     }
 
     /** A 0-D int64 constant. */
     public String scalarLong(long value) {
-        return constant("const_i64", ElementTypes.onnx(ai.djl.ndarray.types.DataType.INT64), new long[0],
+        return constant(constantName(), ElementTypes.onnx(ai.djl.ndarray.types.DataType.INT64), new long[0],
                 littleEndian(new long[] {value}));
     }
 
     /** A 0-D constant of an ONNX element type, converted from a double. */
     public String scalar(int elementType, double value) {
-        return constant("const", elementType, new long[0], Scalars.littleEndian(elementType, value));
+        return constant(constantName(), elementType, new long[0], Scalars.littleEndian(elementType, value));
+    }
+
+    /** Constants are named after the block that first needs them. */
+    private String constantName() {
+        return blockPath.isEmpty() ? "constant" : blockPath + "_constant";
     }
 
     public static ByteString littleEndian(long[] values) {

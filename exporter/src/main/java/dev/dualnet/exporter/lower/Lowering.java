@@ -447,11 +447,15 @@ public final class Lowering implements OpContext {
     @Override
     public String constant(DataType type, long[] dims, float[] values) {
         if (type == DataType.FLOAT32) {
-            return graph.constant("constant", ElementTypes.onnx(type), dims, GraphBuilder.littleEndian(values));
+            return graph.constant(constantName(), ElementTypes.onnx(type), dims, GraphBuilder.littleEndian(values));
         }
-        String floats = graph.constant("constant", ElementTypes.onnx(DataType.FLOAT32), dims,
+        String floats = graph.constant(constantName(), ElementTypes.onnx(DataType.FLOAT32), dims,
                 GraphBuilder.littleEndian(values));
         return cast(floats, DataType.FLOAT32, type);
+    }
+
+    private String constantName() {
+        return op == null || op.blockPath().isEmpty() ? "constant" : op.blockPath() + "_constant";
     }
 
     @Override
