@@ -124,9 +124,9 @@ public final class GraphBuilder {
         return constant(constantName(), elementType, new long[0], Scalars.littleEndian(elementType, value));
     }
 
-    /** Constants are named after the block that first needs them. */
+    /** Small helper constants are named after the block that first needs them. */
     private String constantName() {
-        return blockPath.isEmpty() ? "constant" : blockPath + "_constant";
+        return blockPath.isEmpty() ? "const" : blockPath + "_const";
     }
 
     public static ByteString littleEndian(long[] values) {

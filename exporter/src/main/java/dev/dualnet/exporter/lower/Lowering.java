@@ -455,7 +455,7 @@ public final class Lowering implements OpContext {
     }
 
     private String constantName() {
-        return op == null || op.blockPath().isEmpty() ? "constant" : op.blockPath() + "_constant";
+        return op == null || op.blockPath().isEmpty() ? "const" : op.blockPath() + "_const";
     }
 
     @Override
