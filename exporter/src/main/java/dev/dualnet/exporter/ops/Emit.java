@@ -52,30 +52,32 @@ final class Emit {
     }
 
     /**
-     * The type two operands are computed in, as PyTorch promotes them: the higher category
-     * (bool, integer, floating) wins; a 0-D operand, which is how DJL passes a Java number, keeps
-     * the other operand's type unless its category is higher.
+     * The type two operands are computed in, as PyTorch promotes them. Categories rank bool, then
+     * integers, then floats. Between a dimensioned operand and a 0-D one (which is how DJL passes a
+     * Java number), the dimensioned operand's type wins unless the 0-D operand's category is higher,
+     * and then the 0-D operand's type wins ({@code int32 array + 2.5} is float64, since 2.5 is a
+     * float64 0-D array). Otherwise the higher category wins, and within one the wider type
+     * ({@code int8} with {@code uint8} widens to {@code int16}).
      */
     static DataType promote(DataType a, boolean aScalar, DataType b, boolean bScalar) {
-        int ca = category(a);
-        int cb = category(b);
         if (aScalar != bScalar) {
             DataType tensor = aScalar ? b : a;
             DataType scalar = aScalar ? a : b;
-            int tensorCategory = aScalar ? cb : ca;
-            int scalarCategory = aScalar ? ca : cb;
-            if (tensorCategory >= scalarCategory) {
-                return tensor;
-            }
-            return scalarCategory == 2 ? DataType.FLOAT32 : scalar == DataType.BOOLEAN ? DataType.BOOLEAN : DataType.INT64;
+            return category(tensor) >= category(scalar) ? tensor : scalar;
         }
+        int ca = category(a);
+        int cb = category(b);
         if (ca != cb) {
             return ca > cb ? a : b;
+        }
+        if (a != b && a.getNumOfBytes() == 1 && b.getNumOfBytes() == 1 && ca == 1) {
+            return DataType.INT16;
         }
         return a.getNumOfBytes() >= b.getNumOfBytes() ? a : b;
     }
 
-    private static int category(DataType type) {
+    /** 0 for booleans, 1 for integers, 2 for floats. */
+    static int category(DataType type) {
         if (type == DataType.BOOLEAN) {
             return 0;
         }

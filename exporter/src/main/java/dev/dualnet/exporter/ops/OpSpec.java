@@ -15,7 +15,10 @@ public final class OpSpec {
         EMIT,
         /** A default method run as written, so the methods it calls are traced one by one. */
         DECOMPOSE,
-        /** An in-place method, computed and written as its out-of-place twin; the array then names the result. */
+        /**
+         * An in-place method, computed on a copy of the array and written as its out-of-place twin;
+         * the array then names the result.
+         */
         IN_PLACE,
         /** A method with no ONNX mapping, called on constants only: its result folds into an initializer. */
         FOLD_ONLY,

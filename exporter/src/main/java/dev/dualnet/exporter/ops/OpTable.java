@@ -102,8 +102,16 @@ public final class OpTable {
         return this;
     }
 
-    /** Maps an in-place method to its out-of-place twin, which must be mapped already. */
+    /**
+     * Maps an in-place method of {@code NDArray} to the emitter of its out-of-place twin, which must
+     * be mapped already. The trace computes the in-place method itself, on a copy of the array: its
+     * result keeps the array's type, as DJL's does ({@code int32.addi(int64)} stays int32, where
+     * {@code add} gives int64), and the array the trace holds keeps its value.
+     */
     OpTable inPlace(Class<?> owner, String signature, String outOfPlace) {
+        if (owner != ARRAY) {
+            throw new IllegalStateException("in-place methods are followed on NDArray only: " + signature);
+        }
         Method method = resolve(owner, signature);
         Method twin = resolve(owner, outOfPlace);
         if (method != null && twin != null) {
@@ -111,7 +119,9 @@ public final class OpTable {
             if (target == null || target.kind() != OpSpec.Kind.EMIT) {
                 throw new IllegalStateException(outOfPlace + " must be mapped before " + signature);
             }
-            specs.put(method, new OpSpec(method, OpSpec.Kind.IN_PLACE, target.emitter(), target.computation()));
+            OpSpec.Computation inPlace = OpSpec.invoking(method);
+            specs.put(method, new OpSpec(method, OpSpec.Kind.IN_PLACE, target.emitter(),
+                    (receiver, args) -> inPlace.compute(((NDArray) receiver).duplicate(), args)));
         }
         return this;
     }

@@ -25,9 +25,14 @@ public final class OnnxRuntimeRunner implements AutoCloseable {
     private final OrtSession session;
 
     public OnnxRuntimeRunner(Path model) throws OrtException {
+        this(model, true);
+    }
+
+    /** A session with or without ONNX Runtime's graph optimizations (which some graphs trip, see ExportCheck). */
+    public OnnxRuntimeRunner(Path model, boolean optimize) throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setIntraOpNumThreads(2);
-        if (Boolean.getBoolean("dualnet.test.ort.noopt")) {
+        if (!optimize || Boolean.getBoolean("dualnet.test.ort.noopt")) {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
         }
         session = environment.createSession(model.toString(), options);
