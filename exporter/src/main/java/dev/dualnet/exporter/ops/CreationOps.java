@@ -41,16 +41,22 @@ final class CreationOps {
         table.emit(ARRAY, "oneHot(int,DataType)", CreationOps::oneHot);
     }
 
-    /** An array of the output's shape and type filled with one value. */
+    /**
+     * An array of the output's shape and type filled with one value. A type the value attribute is
+     * not written in here (float16) is filled in float32 and cast, which rounds as PyTorch's fill.
+     */
     private static String filled(OpContext op, double value) {
         DataType type = op.outputType(0);
-        TensorProto fill = TensorProto.newBuilder().setDataType(ElementTypes.onnx(type)).addDims(1)
-                .setRawData(scalarBytes(op, type, value)).build();
-        return op.node(OnnxOperator.CONSTANT_OF_SHAPE, List.of(op.sizes(op.outputShape(0))),
+        DataType fillType = scalarBytes(type, value) == null ? DataType.FLOAT32 : type;
+        TensorProto fill = TensorProto.newBuilder().setDataType(ElementTypes.onnx(fillType)).addDims(1)
+                .setRawData(scalarBytes(fillType, value)).build();
+        String filled = op.node(OnnxOperator.CONSTANT_OF_SHAPE, List.of(op.sizes(op.outputShape(0))),
                 Attributes.none().tensor("value", fill));
+        return op.cast(filled, fillType, type);
     }
 
-    private static com.google.protobuf.ByteString scalarBytes(OpContext op, DataType type, double value) {
+    /** One value as little-endian bytes of a type, truncated toward zero for integers; null for other types. */
+    private static com.google.protobuf.ByteString scalarBytes(DataType type, double value) {
         java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(type.getNumOfBytes())
                 .order(java.nio.ByteOrder.LITTLE_ENDIAN);
         switch (type) {
@@ -60,24 +66,43 @@ final class CreationOps {
             case INT32 -> bytes.putInt((int) value);
             case INT8, UINT8 -> bytes.put((byte) value);
             case BOOLEAN -> bytes.put((byte) (value != 0 ? 1 : 0));
-            default -> throw op.unsupported("filling an array of type " + type);
+            default -> {
+                return null;
+            }
         }
         return com.google.protobuf.ByteString.copyFrom(bytes.array());
     }
 
-    /** start, start + step, ... below stop, in the output's type. */
+    /**
+     * start, start + step, ... below stop, in the output's type. PyTorch converts the three numbers
+     * to an integer type before counting, as the constants here are converted (toward zero).
+     */
     private static List<String> range(OpContext op) {
         DataType type = op.outputType(0);
-        return Emit.one(op.node(OnnxOperator.RANGE, List.of(Emit.scalarArg(op, 1, type), Emit.scalarArg(op, 2, type),
-                Emit.scalarArg(op, 3, type)), Attributes.none()));
+        // Range has no 8-bit or half-precision form: count in int64 or float32 and cast, as PyTorch
+        // computes those in its wider accumulation type.
+        DataType counted = switch (type) {
+            case FLOAT32, FLOAT64, INT32, INT64 -> type;
+            default -> type.isFloating() ? DataType.FLOAT32 : DataType.INT64;
+        };
+        String range = op.node(OnnxOperator.RANGE, List.of(Emit.scalarArg(op, 1, counted),
+                Emit.scalarArg(op, 2, counted), Emit.scalarArg(op, 3, counted)), Attributes.none());
+        return Emit.one(op.cast(range, counted, type));
     }
 
-    /** PyTorch's one-hot over the last axis, with 0 and 1 in the output type. */
+    /**
+     * PyTorch's one-hot over the last axis, of the indices as int64, with 0 and 1 in the output type.
+     * The OneHot node reads int64 indices and writes float32 or int64, the forms ONNX Runtime has
+     * kernels for; any other output type is a cast of that.
+     */
     private static List<String> oneHot(OpContext op) {
         DataType type = op.outputType(0);
-        String values = op.constant(type, new long[] {2}, new float[] {0f, 1f});
+        DataType written = type.isFloating() ? DataType.FLOAT32 : DataType.INT64;
+        String indices = Emit.input(op, 0, DataType.INT64);
+        String values = op.constant(written, new long[] {2}, new float[] {0f, 1f});
         String depth = op.longs(op.fixed(1));
-        return Emit.one(op.node(OnnxOperator.ONE_HOT, List.of(op.input(0), depth, values),
-                Attributes.none().integer("axis", -1)));
+        String oneHot = op.node(OnnxOperator.ONE_HOT, List.of(indices, depth, values),
+                Attributes.none().integer("axis", -1));
+        return Emit.one(op.cast(oneHot, written, type));
     }
 }

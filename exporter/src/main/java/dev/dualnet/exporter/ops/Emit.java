@@ -39,10 +39,14 @@ final class Emit {
         return op.cast(op.input(arg), op.type(arg), type);
     }
 
-    /** A number argument as a 0-D value of a type: a constant, or computed when it derives from a dynamic size. */
+    /**
+     * A number argument as a 0-D value of a type: a constant, or computed when it derives from a
+     * dynamic size (a float too, such as {@code arange(0f, (float) n)}: the traces tell it apart by
+     * the whole numbers it takes).
+     */
     static String scalarArg(OpContext op, int arg, DataType type) {
         Object recorded = op.arg(arg, Object.class);
-        if (recorded instanceof Number number && !(number instanceof Float || number instanceof Double)) {
+        if (recorded instanceof Number) {
             Dim dim = op.dim(arg);
             if (!dim.isFixed()) {
                 return op.cast(op.size(dim), DataType.INT64, type);

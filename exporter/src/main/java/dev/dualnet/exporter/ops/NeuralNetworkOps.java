@@ -22,7 +22,7 @@ final class NeuralNetworkOps {
         table.emit(EX, "linear(NDArray,NDArray,NDArray)", NeuralNetworkOps::linear);
         table.emit(EX, "convolution(NDArray,NDArray,NDArray,Shape,Shape,Shape,int)", NeuralNetworkOps::convolution);
         table.emit(EX, "deconvolution(NDArray,NDArray,NDArray,Shape,Shape,Shape,Shape,int)",
-                NeuralNetworkOps::deconvolution);
+                NeuralNetworkOps::deconvolution, NeuralNetworkOps::engineDeconvolution);
         table.emit(EX, "batchNorm(NDArray,NDArray,NDArray,NDArray,NDArray,int,float,float,boolean)",
                 NeuralNetworkOps::batchNorm);
         table.emit(EX, "layerNorm(NDArray,Shape,NDArray,NDArray,float)", NeuralNetworkOps::layerNorm);
@@ -36,6 +36,23 @@ final class NeuralNetworkOps {
         });
         table.emit(EX, "prelu(NDArray,NDArray)", op -> Emit.one(op.node(OnnxOperator.PRELU,
                 List.of(op.input(1), op.input(2)), Attributes.none())), NeuralNetworkOps::prelu);
+    }
+
+    /**
+     * The engine's transposed convolution. The PyTorch engine has none (DJL's {@code Conv1dTranspose}
+     * and {@code Conv2dTranspose} fail in their own forward pass), so there is no result to match;
+     * the failure says so rather than "Not implemented".
+     */
+    private static Object engineDeconvolution(Object ex, Object[] args) {
+        try {
+            return ((ai.djl.ndarray.internal.NDArrayEx) ex).deconvolution((ai.djl.ndarray.NDArray) args[0],
+                    (ai.djl.ndarray.NDArray) args[1], (ai.djl.ndarray.NDArray) args[2], (Shape) args[3],
+                    (Shape) args[4], (Shape) args[5], (Shape) args[6], (Integer) args[7]);
+        } catch (UnsupportedOperationException e) {
+            throw new UnsupportedOperationException("DJL's PyTorch engine does not implement NDArrayEx.deconvolution"
+                    + " (Conv1dTranspose, Conv2dTranspose): the block cannot run in DJL, so there is no forward pass"
+                    + " to export", e);
+        }
     }
 
     /** DJL's definition, max(0, x) + alpha · min(0, x), for engines without a PReLU kernel. */
