@@ -611,6 +611,26 @@ public final class Tracer {
         return lastPath;
     }
 
+    /** A proxied call's work. */
+    @FunctionalInterface
+    private interface Call {
+        Object run() throws Throwable;
+    }
+
+    /** Runs a proxied call, keeping the stack of calls whose outermost one errors name. */
+    private Object within(Method method, Call call) throws Throwable {
+        boolean outermost = calls.isEmpty();
+        calls.push(signature(method));
+        try {
+            return call.run();
+        } finally {
+            calls.pop();
+            if (outermost) {
+                calls.clear();
+            }
+        }
+    }
+
     private String signature(Method method) {
         return signatures.computeIfAbsent(method, OpSpec::signature);
     }
@@ -637,16 +657,7 @@ public final class Tracer {
         @Override
         public Object invoke(Object self, Method method, Object[] rawArgs) throws Throwable {
             Object[] args = rawArgs == null ? new Object[0] : rawArgs;
-            boolean outermost = calls.isEmpty();
-            calls.push(signature(method));
-            try {
-                return dispatch(method, args);
-            } finally {
-                calls.pop();
-                if (outermost) {
-                    calls.clear();
-                }
-            }
+            return within(method, () -> dispatch(method, args));
         }
 
         private Object dispatch(Method method, Object[] args) throws Throwable {
@@ -766,9 +777,7 @@ public final class Tracer {
                 default:
                     break;
             }
-            boolean outermost = calls.isEmpty();
-            calls.push(signature(method));
-            try {
+            return within(method, () -> {
                 OpSpec spec = table.find(method);
                 if (spec != null && spec.kind() == OpSpec.Kind.DECOMPOSE) {
                     return InvocationHandler.invokeDefault(self, method, args);
@@ -784,12 +793,7 @@ public final class Tracer {
                     return array.proxy;
                 }
                 return operation(array.id, engine, method, args);
-            } finally {
-                calls.pop();
-                if (outermost) {
-                    calls.clear();
-                }
-            }
+            });
         }
     }
 
@@ -831,9 +835,7 @@ public final class Tracer {
                 default:
                     break;
             }
-            boolean outermost = calls.isEmpty();
-            calls.push(signature(method));
-            try {
+            return within(method, () -> {
                 OpSpec spec = table.find(method);
                 if (spec != null && spec.kind() == OpSpec.Kind.DECOMPOSE) {
                     return InvocationHandler.invokeDefault(self, method, args);
@@ -847,12 +849,7 @@ public final class Tracer {
                             calls.peekLast(), opset, null);
                 }
                 return operation(-1, arrays, method, args);
-            } finally {
-                calls.pop();
-                if (outermost) {
-                    calls.clear();
-                }
-            }
+            });
         }
     }
 
