@@ -40,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 
 /**
  * Runs a block's inference forward pass on recording arrays and writes down every operation that
@@ -143,8 +144,11 @@ public final class Tracer {
         } catch (OnnxExportException e) {
             throw e;
         } catch (RuntimeException e) {
+            // The input shapes tell which trace size the block could not run at.
+            String shapes = inputs.stream().map(i -> i.name() + " " + i.shape()).collect(Collectors.joining(", "));
             throw new OnnxExportException(OnnxExportException.Reason.FORWARD_FAILED,
-                    "the forward pass failed while tracing: " + e, lastPath, calls.peekLast(), opset, e);
+                    "the forward pass failed while tracing with " + shapes + ": " + e, lastPath, calls.peekLast(),
+                    opset, e);
         }
         for (NDArray output : outputs) {
             trace.output(idOf(output));

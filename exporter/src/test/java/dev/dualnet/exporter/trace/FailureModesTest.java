@@ -42,10 +42,15 @@ class FailureModesTest {
 
     /** Linear(4) then a lambda, under a sequential block inside a sequential block. */
     private Block network(LambdaBlock lambda) {
+        return network(lambda, 1);
+    }
+
+    /** The same, initialised for a batch of {@code batch} (a lambda block runs once when initialised). */
+    private Block network(LambdaBlock lambda, int batch) {
         SequentialBlock inner = new SequentialBlock().add(Linear.builder().setUnits(4).build())
                 .add(Activation.reluBlock()).add(lambda);
         SequentialBlock block = new SequentialBlock().add(Linear.builder().setUnits(6).build()).add(inner);
-        block.initialize(manager, DataType.FLOAT32, new Shape(1, 5));
+        block.initialize(manager, DataType.FLOAT32, new Shape(batch, 5));
         return block;
     }
 
@@ -121,6 +126,21 @@ class FailureModesTest {
             return new NDList(ai.djl.ndarray.NDArrays.stack(rows));
         }));
         ExportCheck.of(block, manager).input("x", DataType.FLOAT32, "3,5").run(dir);
+    }
+
+    @Test
+    void aForwardPassThatFailsAtATraceSizeNamesTheShapes() throws Exception {
+        // [N, 4] into two rows of 2N: dynamic, and fine at every batch size.
+        Block rows = network(new LambdaBlock(x -> new NDList(x.head().reshape(2, -1))));
+        ExportCheck.of(rows, manager).input("x", DataType.FLOAT32, "N,5").batches(1, 7).run(dir);
+        // Eight rows fit the first trace size (N = 2: 8 values) but not the second (12 values).
+        Block failing = network(new LambdaBlock(x -> new NDList(x.head().reshape(8, -1))), 2);
+        assertThatThrownBy(() -> OnnxExport.of(failing).input("x", DataType.FLOAT32, -1, 5).toModel())
+                .isInstanceOfSatisfying(OnnxExportException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.FORWARD_FAILED);
+                    assertThat(e.blockPath()).isEqualTo("02SequentialBlock_03LambdaBlock");
+                })
+                .hasMessageContaining("the forward pass failed while tracing with x (3, 5)");
     }
 
     @Test
