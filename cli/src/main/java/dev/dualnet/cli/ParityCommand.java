@@ -19,8 +19,10 @@ import picocli.CommandLine.Option;
 @Command(name = "parity", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Compare ONNX Runtime's outputs with the training engine's. With --checkpoint, both engines run "
-                    + "the full MNIST test set (DJL/PyTorch vs ONNX Runtime); without it, ONNX Runtime runs the "
-                    + "model's parity bundle and is compared with the outputs stored there.",
+                    + "the full MNIST test set (DJL/PyTorch vs ONNX Runtime); with --djl-model, both run fresh "
+                    + "seeded random inputs through any model saved the DJL way and exported from it; without "
+                    + "either, ONNX Runtime runs the model's parity bundle and is compared with the outputs stored "
+                    + "there.",
             "An output passes when its dtype and shape match and every element is within --atol or within "
                     + "--rtol times the expected value. The argmax check (do both pick the same class?) is reported "
                     + "beside it and does not decide. Writes parity-report.json and TEST-dualnet-parity.xml (JUnit) "
@@ -36,6 +38,19 @@ final class ParityCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", paramLabel = "RUN",
             description = "Training run (or checkpoint.zip) to compare with; omit to use the parity bundle.")
     Path checkpoint;
+
+    @Option(names = "--djl-model", paramLabel = "DIR",
+            description = "A model directory saved the DJL way (as for 'dualnet export --djl-model') to compare with "
+                    + "on fresh inputs.")
+    Path djlModel;
+
+    @Option(names = "--samples", paramLabel = "K", defaultValue = "16",
+            description = "With --djl-model: the batch size of the fresh inputs (default: ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = "--classpath", paramLabel = "JARS",
+            description = "With --djl-model: more jars its block factory needs, separated by '${sys:path.separator}'.")
+    String classpath;
 
     @Option(names = "--bundle", paramLabel = "DIR",
             description = "Parity bundle directory (default: the 'parity' directory next to the model file).")
@@ -62,13 +77,21 @@ final class ParityCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws IOException {
         RuntimeOptions options = RuntimeOptions.defaults().withDevice(RuntimeOptions.Device.parse(device));
         Tolerance engineTolerance = Tolerance.DEFAULTS.override(atol, rtol); // refuses a negative one now
-        if (checkpoint != null && bundle != null) {
-            throw new IllegalArgumentException("--checkpoint and --bundle are two different references to compare "
-                    + "with; give one of them");
+        int references = (checkpoint != null ? 1 : 0) + (djlModel != null ? 1 : 0) + (bundle != null ? 1 : 0);
+        if (references > 1) {
+            throw new IllegalArgumentException("--checkpoint, --djl-model and --bundle are different references to "
+                    + "compare with; give one of them");
+        }
+        if (djlModel == null && (classpath != null
+                || spec.commandLine().getParseResult().hasMatchedOption("--samples"))) {
+            throw new IllegalArgumentException("--samples and --classpath apply with --djl-model");
         }
         if (limit < 0) {
             throw new IllegalArgumentException("--limit must be at least 0 (0: all test pairs), got " + limit);
@@ -79,6 +102,7 @@ final class ParityCommand implements Callable<Integer> {
         OutputDirectory.requireCreatable(reportDir, "--report-dir");
         ParityReport report = checkpoint != null
                 ? EngineParityJob.run(checkpoint, model, data, limit, engineTolerance, options)
+                : djlModel != null ? DjlParityJob.run(djlModel, classpath, model, samples, engineTolerance, options)
                 : ParityCheck.againstBundle(model, bundle, atol, rtol, options);
         ReportWriter.write(report, reportDir);
         System.out.printf("Parity of %s against %s (%s), %d samples, ONNX Runtime on %s:%n", report.model(),

@@ -35,6 +35,14 @@ public final class ExportedModel implements AutoCloseable {
     }
 
     /**
+     * The model with only its small initializers' values (under 1 KiB), whatever its size: its
+     * graph, signature and small constants, for reading.
+     */
+    public ModelProto skeleton() {
+        return assembly.skeleton();
+    }
+
+    /**
      * Writes the model atomically; when its data exceeds one protobuf message, the data goes to
      * {@code FILE.data} beside it, which ONNX Runtime reads from there.
      *

@@ -82,6 +82,23 @@ public final class ModelAssembly {
     }
 
     /**
+     * The model without its large data: every initializer keeps its name, type and dimensions,
+     * and only those below {@value #SMALL_TENSOR_BYTES} bytes keep their values. For reading the
+     * graph (its signature, its small constants) whatever the model's size.
+     */
+    public ModelProto skeleton() {
+        GraphProto.Builder built = graph.build(graphDocString);
+        for (GraphBuilder.Initializer initializer : graph.initializers()) {
+            TensorProto.Builder tensor = tensor(initializer);
+            if (initializer.data().byteSize() < SMALL_TENSOR_BYTES) {
+                tensor.setRawData(initializer.data().bytes());
+            }
+            built.addInitializer(tensor);
+        }
+        return model(built);
+    }
+
+    /**
      * Writes the model to {@code file} atomically; external data, when there is any, goes to
      * {@code file.data} first.
      *

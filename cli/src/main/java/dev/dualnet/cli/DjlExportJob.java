@@ -1,0 +1,54 @@
+package dev.dualnet.cli;
+
+import dev.dualnet.common.cli.Cli;
+import dev.dualnet.common.cli.OutputDirectory;
+import dev.dualnet.exporter.OnnxExportException;
+import dev.dualnet.exporter.TensorSpec;
+import dev.dualnet.packager.EntryExport;
+import dev.dualnet.parity.ReportWriter;
+import dev.dualnet.parity.TensorComparison;
+import dev.dualnet.parity.Tolerance;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The work of {@code dualnet export --djl-model}: a DJL model directory to a repository entry. */
+final class DjlExportJob {
+    /** Generated samples in the bundle unless --bundle-size says otherwise. */
+    static final int DEFAULT_SAMPLES = 16;
+
+    private DjlExportJob() {}
+
+    static int run(ExportCommand options, String commandLine) throws IOException {
+        List<TensorSpec> inputs = new ArrayList<>();
+        for (String input : options.inputs) {
+            inputs.add(TensorSpec.parse(input));
+        }
+        OutputDirectory.requireCreatable(options.out, "--out");
+        EntryExport.Request request = new EntryExport.Request(options.source.djlModel, Jars.parse(options.classpath), inputs,
+                options.outputNames, options.name, options.opset, options.version, options.maxBatchSize, options.out,
+                options.parityInputs, options.bundleSize != null ? options.bundleSize : DEFAULT_SAMPLES,
+                Tolerance.DEFAULTS, commandLine);
+        EntryExport.Result result;
+        try {
+            result = EntryExport.export(request);
+        } catch (OnnxExportException e) {
+            if (e.reason() == OnnxExportException.Reason.INVALID_REQUEST) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+            System.err.println("error: cannot export: " + e.getMessage());
+            return Cli.EXIT_FAILURE;
+        }
+        if (!result.written()) {
+            System.err.println("error: ONNX Runtime disagrees with DJL on the parity inputs; nothing was written to "
+                    + result.entry());
+            for (TensorComparison output : result.check().outputs()) {
+                System.err.println("  " + ReportWriter.describe(output, result.check().tolerance()));
+            }
+            return Cli.EXIT_FAILURE;
+        }
+        System.out.printf("Exported %s to %s%n  %s%n  parity: ONNX Runtime matches DJL on %d samples%n",
+                options.source.djlModel, result.model(), result.signature(), result.check().samples());
+        return Cli.EXIT_OK;
+    }
+}
