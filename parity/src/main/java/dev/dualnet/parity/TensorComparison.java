@@ -1,6 +1,7 @@
 package dev.dualnet.parity;
 
 import dev.dualnet.runtime.ElementType;
+import dev.dualnet.runtime.Float16;
 import dev.dualnet.runtime.NamedTensor;
 import java.lang.reflect.Array;
 import java.util.Arrays;
@@ -57,9 +58,10 @@ public record TensorComparison(String name, ElementType expectedType, ElementTyp
     }
 
     /**
-     * Compares element by element. Values are compared as doubles (booleans as 0 and 1), so a type
-     * mismatch still shows how far apart the values are; it fails all the same. Elements equal on
-     * both sides pass, NaN against NaN and infinities included; NaN against a number fails.
+     * Compares element by element. Values are compared as doubles (booleans as 0 and 1, float16 as
+     * the values their bits stand for), so a type mismatch still shows how far apart the values
+     * are; it fails all the same. Elements equal on both sides pass, NaN against NaN and
+     * infinities included; NaN against a number fails.
      */
     public static TensorComparison of(NamedTensor expected, NamedTensor actual, Tolerance tolerance) {
         long[] expectedShape = expected.shape();
@@ -115,7 +117,7 @@ public record TensorComparison(String name, ElementType expectedType, ElementTyp
     }
 
     private static boolean isFloat(ElementType type) {
-        return type == ElementType.FP32 || type == ElementType.FP64;
+        return type == ElementType.FP32 || type == ElementType.FP64 || type == ElementType.FP16;
     }
 
     /** The first index of the largest value in a row; NaN counts as largest, as in NumPy. */
@@ -136,6 +138,7 @@ public record TensorComparison(String name, ElementType expectedType, ElementTyp
         return switch (type) {
             case FP32 -> ((float[]) data)[i];
             case FP64 -> ((double[]) data)[i];
+            case FP16 -> Float16.toFloat(((short[]) data)[i]);
             case INT8 -> ((byte[]) data)[i];
             case UINT8 -> Byte.toUnsignedInt(((byte[]) data)[i]);
             case INT16 -> ((short[]) data)[i];
