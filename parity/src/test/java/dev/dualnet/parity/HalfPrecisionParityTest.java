@@ -50,7 +50,7 @@ class HalfPrecisionParityTest {
         assertThat(tripled.argmax()).as("float16 outputs get the argmax check").isEqualTo(new ArgmaxAgreement(2, 2));
         assertThat(ReportWriter.describe(tripled, report.tolerance())).contains("PASS; dtype float16");
 
-        // One element one binary16 step off (1000 * 3 = 3000, whose neighbour is 3002).
+        // The bundle one binary16 step off in one element (1000 * 3 = 3000, whose neighbour is 3002).
         ParityBundle off = bundle(VALUES);
         ((short[]) off.outputs().get(HalfModel.TRIPLED).data())[2]++;
         BundleWriter.write(ParityBundle.locate(entry), off, "Half tensors, one wrong.", Map.of());
@@ -61,6 +61,7 @@ class HalfPrecisionParityTest {
         TensorComparison wrong = failed.outputs().get(1);
         assertThat(wrong.outsideTolerance()).isEqualTo(1);
         assertThat(wrong.maxAbsError()).as("compared as the values the bits stand for").isEqualTo(2.0);
+        assertThat(ReportWriter.describe(wrong, failed.tolerance())).contains("worst at [0, 2]: expected 3002, got 3000");
     }
 
     @Test
