@@ -78,6 +78,7 @@ public final class BundleWriter {
         String suffix = switch (tensor.type()) {
             case FP32 -> ".f32";
             case FP64 -> ".f64";
+            case FP16 -> ".f16";
             case INT8 -> ".i8";
             case UINT8 -> ".u8";
             case INT16 -> ".i16";

@@ -75,6 +75,7 @@ public record ParityBundle(Path dir, Map<String, NamedTensor> inputs, Map<String
         return switch (type) {
             case FP32 -> "float32";
             case FP64 -> "float64";
+            case FP16 -> "float16";
             case INT8 -> "int8";
             case UINT8 -> "uint8";
             case INT16 -> "int16";
@@ -152,7 +153,7 @@ public record ParityBundle(Path dir, Map<String, NamedTensor> inputs, Map<String
                 return type;
             }
         }
-        throw new IOException(file + ": dtype '" + dtype + "', expected one of float32, float64, int8, uint8, "
-                + "int16, int32, int64, bool");
+        throw new IOException(file + ": dtype '" + dtype + "', expected one of " + Arrays.stream(ElementType.values())
+                .map(ParityBundle::dtypeName).collect(java.util.stream.Collectors.joining(", ")));
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dualnet.common.AtomicFiles;
 import dev.dualnet.common.Json;
+import dev.dualnet.runtime.ElementType;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -58,6 +59,13 @@ public final class ReportWriter {
             node.put("maxAbsError", o.maxAbsError());
             node.put("maxRelError", o.maxRelError());
             node.put("outsideTolerance", o.outsideTolerance());
+            if (o.worst() != null) {
+                ObjectNode worst = node.putObject("worst");
+                worst.put("index", o.worst().index());
+                worst.set("coordinates", Json.mapper().valueToTree(o.worst().coordinates()));
+                worst.put("expected", o.worst().expected());
+                worst.put("actual", o.worst().actual());
+            }
             if (o.argmax() != null) {
                 node.putObject("argmax").put("rows", o.argmax().rows()).put("agreements", o.argmax().agreements())
                         .put("share", o.argmax().share());
@@ -121,10 +129,41 @@ public final class ReportWriter {
                                 + ParityBundle.dtypeName(o.expectedType()),
                 o.maxAbsError(), o.maxRelError(), o.outsideTolerance(), o.elements(), 100 * o.outsideToleranceShare(),
                 tolerance.atol(), tolerance.rtol());
+        if (o.worst() != null) {
+            verdict += "; worst at " + Arrays.toString(o.worst().coordinates()) + ": expected "
+                    + value(o.worst().expected(), o.expectedType()) + ", got " + value(o.worst().actual(), o.actualType());
+        }
         if (o.argmax() == null) {
             return verdict;
         }
         return verdict + String.format(Locale.ROOT, "; argmax check: %d/%d rows agree (%.2f%%)",
                 o.argmax().agreements(), o.argmax().rows(), 100 * o.argmax().share());
+    }
+
+    /**
+     * A compared value as a person reads it: integers whole, booleans as words, floats to six
+     * significant digits without trailing zeros (0.123457, 0.125, 1e-07).
+     */
+    static String value(double v, ElementType type) {
+        switch (type) {
+            case FP32, FP64, FP16 -> {
+                if (!Double.isFinite(v)) {
+                    return Double.toString(v);
+                }
+                String text = String.format(Locale.ROOT, "%.6g", v);
+                int exponent = text.indexOf('e');
+                String mantissa = exponent < 0 ? text : text.substring(0, exponent);
+                if (mantissa.contains(".")) {
+                    mantissa = mantissa.replaceAll("0+$", "").replaceAll("\\.$", "");
+                }
+                return exponent < 0 ? mantissa : mantissa + text.substring(exponent);
+            }
+            case BOOL -> {
+                return v != 0 ? "true" : "false";
+            }
+            default -> {
+                return Long.toString((long) v);
+            }
+        }
     }
 }

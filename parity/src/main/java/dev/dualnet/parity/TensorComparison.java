@@ -1,6 +1,7 @@
 package dev.dualnet.parity;
 
 import dev.dualnet.runtime.ElementType;
+import dev.dualnet.runtime.Float16;
 import dev.dualnet.runtime.NamedTensor;
 import java.lang.reflect.Array;
 import java.util.Arrays;
@@ -22,10 +23,13 @@ import java.util.Arrays;
  * @param maxRelError largest |actual - expected| / |expected| over elements with expected != 0
  * @param outsideTolerance elements beyond both the absolute and the relative tolerance
  * @param argmax class agreement for float outputs of rank 2 or more, else null
+ * @param worst the element that differs most: of those outside tolerance when any are (NaN against
+ *     a number first, then the largest |actual - expected|), else the one with the largest
+ *     difference; null when every element is equal or the shapes differ
  */
 public record TensorComparison(String name, ElementType expectedType, ElementType actualType, long[] expectedShape,
         long[] actualShape, long elements, double maxAbsError, double maxRelError, long outsideTolerance,
-        ArgmaxAgreement argmax) {
+        ArgmaxAgreement argmax, WorstElement worst) {
 
     /** Whether the runtime produced this output at all. */
     public boolean present() {
@@ -53,20 +57,21 @@ public record TensorComparison(String name, ElementType expectedType, ElementTyp
     /** An output the reference has and the runtime did not produce. */
     public static TensorComparison missing(NamedTensor expected) {
         return new TensorComparison(expected.name(), expected.type(), null, expected.shape(), null, 0, Double.NaN,
-                Double.NaN, NamedTensor.elementCount(expected.shape()), null);
+                Double.NaN, NamedTensor.elementCount(expected.shape()), null, null);
     }
 
     /**
-     * Compares element by element. Values are compared as doubles (booleans as 0 and 1), so a type
-     * mismatch still shows how far apart the values are; it fails all the same. Elements equal on
-     * both sides pass, NaN against NaN and infinities included; NaN against a number fails.
+     * Compares element by element. Values are compared as doubles (booleans as 0 and 1, float16 as
+     * the values their bits stand for), so a type mismatch still shows how far apart the values
+     * are; it fails all the same. Elements equal on both sides pass, NaN against NaN and
+     * infinities included; NaN against a number fails.
      */
     public static TensorComparison of(NamedTensor expected, NamedTensor actual, Tolerance tolerance) {
         long[] expectedShape = expected.shape();
         long[] actualShape = actual.shape();
         if (!Arrays.equals(expectedShape, actualShape)) {
             return new TensorComparison(expected.name(), expected.type(), actual.type(), expectedShape, actualShape,
-                    0, Double.NaN, Double.NaN, NamedTensor.elementCount(expectedShape), null);
+                    0, Double.NaN, Double.NaN, NamedTensor.elementCount(expectedShape), null, null);
         }
         Object want = expected.data();
         Object got = actual.data();
@@ -74,6 +79,9 @@ public record TensorComparison(String name, ElementType expectedType, ElementTyp
         double maxAbs = 0;
         double maxRel = 0;
         long outside = 0;
+        int worst = -1;
+        boolean worstOutside = false;
+        double worstDiff = 0;
         for (int i = 0; i < n; i++) {
             double e = valueAt(expected.type(), want, i);
             double a = valueAt(actual.type(), got, i);
@@ -81,6 +89,12 @@ public record TensorComparison(String name, ElementType expectedType, ElementTyp
                 continue;
             }
             double diff = Math.abs(a - e);
+            boolean beyond = Double.isNaN(diff) || !tolerance.allows(e, a);
+            if (worst < 0 || worse(beyond, diff, worstOutside, worstDiff)) {
+                worst = i;
+                worstOutside = beyond;
+                worstDiff = diff;
+            }
             if (Double.isNaN(diff)) {
                 maxAbs = Double.NaN;
                 outside++;
@@ -90,12 +104,29 @@ public record TensorComparison(String name, ElementType expectedType, ElementTyp
             if (e != 0) {
                 maxRel = Math.max(maxRel, diff / Math.abs(e));
             }
-            if (!tolerance.allows(e, a)) {
+            if (beyond) {
                 outside++;
             }
         }
+        WorstElement worstElement = worst < 0 ? null : WorstElement.at(worst, expectedShape,
+                valueAt(expected.type(), want, worst), valueAt(actual.type(), got, worst));
         return new TensorComparison(expected.name(), expected.type(), actual.type(), expectedShape, actualShape, n,
-                maxAbs, maxRel, outside, argmax(expected, actual, expectedShape));
+                maxAbs, maxRel, outside, argmax(expected, actual, expectedShape), worstElement);
+    }
+
+    /**
+     * Whether a differing element ranks above the worst so far: outside tolerance above within it,
+     * then NaN against a number (a NaN difference) above any number, then the larger difference.
+     * The first of equals stays, so the worst element is the first of its rank.
+     */
+    private static boolean worse(boolean outside, double diff, boolean worstOutside, double worstDiff) {
+        if (outside != worstOutside) {
+            return outside;
+        }
+        if (Double.isNaN(diff) || Double.isNaN(worstDiff)) {
+            return Double.isNaN(diff) && !Double.isNaN(worstDiff);
+        }
+        return diff > worstDiff;
     }
 
     private static ArgmaxAgreement argmax(NamedTensor expected, NamedTensor actual, long[] shape) {
@@ -115,7 +146,7 @@ public record TensorComparison(String name, ElementType expectedType, ElementTyp
     }
 
     private static boolean isFloat(ElementType type) {
-        return type == ElementType.FP32 || type == ElementType.FP64;
+        return type == ElementType.FP32 || type == ElementType.FP64 || type == ElementType.FP16;
     }
 
     /** The first index of the largest value in a row; NaN counts as largest, as in NumPy. */
@@ -136,6 +167,7 @@ public record TensorComparison(String name, ElementType expectedType, ElementTyp
         return switch (type) {
             case FP32 -> ((float[]) data)[i];
             case FP64 -> ((double[]) data)[i];
+            case FP16 -> Float16.toFloat(((short[]) data)[i]);
             case INT8 -> ((byte[]) data)[i];
             case UINT8 -> Byte.toUnsignedInt(((byte[]) data)[i]);
             case INT16 -> ((short[]) data)[i];

@@ -83,6 +83,62 @@ class TensorComparisonTest {
     }
 
     @Test
+    void theWorstElementIsTheLargestMismatchOutsideTolerance() {
+        float[] expected = new float[4 * 10];
+        float[] actual = new float[4 * 10];
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = 1000 + i;
+            actual[i] = 1000 + i;
+        }
+        // [1, 2]: 5 off 1012, within rtol 1e-2; [3, 7]: 0.0015 off 0.123457, beyond both tolerances.
+        actual[12] += 5;
+        expected[37] = 0.123457f;
+        actual[37] = 0.124957f;
+        TensorComparison c = TensorComparison.of(fp32("y", expected, 4, 10), fp32("y", actual, 4, 10), TOLERANCE);
+
+        assertThat(c.outsideTolerance()).isEqualTo(1);
+        assertThat(c.maxAbsError()).isEqualTo(5.0);
+        assertThat(c.worst().index()).isEqualTo(37);
+        assertThat(c.worst().coordinates()).containsExactly(3, 7);
+        assertThat(c.worst().expected()).isEqualTo(0.123457f);
+        assertThat(c.worst().actual()).isEqualTo(0.124957f);
+
+        // Within tolerance everywhere, the largest difference is the worst.
+        actual[37] = expected[37];
+        TensorComparison passing = TensorComparison.of(fp32("y", expected, 4, 10), fp32("y", actual, 4, 10), TOLERANCE);
+        assertThat(passing.passed()).isTrue();
+        assertThat(passing.worst()).isEqualTo(new WorstElement(12, new long[] {1, 2}, 1012, 1017));
+
+        TensorComparison equal = TensorComparison.of(fp32("y", expected, 4, 10), fp32("y", expected, 4, 10), TOLERANCE);
+        assertThat(equal.worst()).as("no worst when all are equal").isNull();
+        assertThat(TensorComparison.missing(fp32("y", expected, 4, 10)).worst()).isNull();
+    }
+
+    @Test
+    void nanAgainstANumberIsWorseThanAnyNumberAndTheFirstOfEqualsIsNamed() {
+        NamedTensor expected = new NamedTensor("y", ElementType.FP64, new long[] {2, 2, 2},
+                new double[] {0, 1, 2, 3, 4, 5, 6, 7});
+        NamedTensor actual = new NamedTensor("y", ElementType.FP64, new long[] {2, 2, 2},
+                new double[] {0, 101, 2, 3, 4, Double.NaN, 6, 107});
+        TensorComparison c = TensorComparison.of(expected, actual, TOLERANCE);
+        assertThat(c.worst().index()).isEqualTo(5);
+        assertThat(c.worst().coordinates()).containsExactly(1, 0, 1);
+        assertThat(c.worst().actual()).isNaN();
+
+        NamedTensor ties = new NamedTensor("y", ElementType.FP64, new long[] {2, 2, 2},
+                new double[] {0, 101, 2, 3, 4, 5, 6, 107});
+        assertThat(TensorComparison.of(expected, ties, TOLERANCE).worst().index()).as("first of two 100s").isEqualTo(1);
+
+        NamedTensor ids = new NamedTensor("ids", ElementType.INT64, new long[] {3}, new long[] {4, 5, 6});
+        NamedTensor off = new NamedTensor("ids", ElementType.INT64, new long[] {3}, new long[] {4, 5, 9});
+        assertThat(TensorComparison.of(ids, off, Tolerance.DEFAULTS).worst())
+                .isEqualTo(new WorstElement(2, new long[] {2}, 6, 9));
+        NamedTensor scalar = new NamedTensor("s", ElementType.FP32, new long[0], new float[] {1});
+        NamedTensor other = new NamedTensor("s", ElementType.FP32, new long[0], new float[] {2});
+        assertThat(TensorComparison.of(scalar, other, TOLERANCE).worst().coordinates()).isEmpty();
+    }
+
+    @Test
     void negativeOrNanTolerancesAreRefused() {
         assertThatThrownBy(() -> new Tolerance(-1, 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("tolerances must be >= 0");

@@ -7,11 +7,13 @@ import java.util.Locale;
 
 /**
  * Tensor element types the runtime moves in and out, with their Open Inference Protocol names
- * and the Java array that holds them.
+ * and the Java array that holds them. FP16 elements are the raw IEEE 754 binary16 bits in a
+ * {@code short[]} ({@link Float16} converts them), since Java has no half-precision type.
  */
 public enum ElementType {
     FP32(OnnxJavaType.FLOAT, float[].class),
     FP64(OnnxJavaType.DOUBLE, double[].class),
+    FP16(OnnxJavaType.FLOAT16, short[].class),
     INT8(OnnxJavaType.INT8, byte[].class),
     UINT8(OnnxJavaType.UINT8, byte[].class),
     INT16(OnnxJavaType.INT16, short[].class),
@@ -41,7 +43,7 @@ public enum ElementType {
         return switch (this) {
             case FP64, INT64 -> 8;
             case FP32, INT32 -> 4;
-            case INT16 -> 2;
+            case FP16, INT16 -> 2;
             case INT8, UINT8, BOOL -> 1;
         };
     }
@@ -78,7 +80,7 @@ public enum ElementType {
                 data.asIntBuffer().get(out);
                 return out;
             }
-            case INT16 -> {
+            case FP16, INT16 -> {
                 short[] out = new short[count];
                 data.asShortBuffer().get(out);
                 return out;
@@ -111,7 +113,7 @@ public enum ElementType {
             case FP64 -> out.asDoubleBuffer().put((double[]) data);
             case INT64 -> out.asLongBuffer().put((long[]) data);
             case INT32 -> out.asIntBuffer().put((int[]) data);
-            case INT16 -> out.asShortBuffer().put((short[]) data);
+            case FP16, INT16 -> out.asShortBuffer().put((short[]) data);
             case INT8, UINT8 -> out.put((byte[]) data);
             case BOOL -> {
                 for (boolean b : (boolean[]) data) {

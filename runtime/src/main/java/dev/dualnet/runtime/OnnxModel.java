@@ -321,6 +321,9 @@ public final class OnnxModel implements AutoCloseable {
             case UINT8 -> OnnxTensor.createTensor(environment, ByteBuffer.wrap((byte[]) feed.data()), shape,
                     ai.onnxruntime.OnnxJavaType.UINT8);
             case INT16 -> OnnxTensor.createTensor(environment, ShortBuffer.wrap((short[]) feed.data()), shape);
+            // Without the type, ONNX Runtime would take the binary16 bits for INT16 values.
+            case FP16 -> OnnxTensor.createTensor(environment, ShortBuffer.wrap((short[]) feed.data()), shape,
+                    ai.onnxruntime.OnnxJavaType.FLOAT16);
             case INT32 -> OnnxTensor.createTensor(environment, IntBuffer.wrap((int[]) feed.data()), shape);
             case INT64 -> OnnxTensor.createTensor(environment, LongBuffer.wrap((long[]) feed.data()), shape);
             case BOOL -> {
@@ -357,7 +360,8 @@ public final class OnnxModel implements AutoCloseable {
                 buffer.get(out);
                 yield out;
             }
-            case INT16 -> {
+            case INT16, FP16 -> {
+                // For FP16 the raw binary16 bits, which FP16 tensors hold; getFloatBuffer would widen them.
                 ShortBuffer buffer = tensor.getShortBuffer();
                 short[] out = new short[buffer.remaining()];
                 buffer.get(out);

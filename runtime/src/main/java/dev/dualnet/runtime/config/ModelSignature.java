@@ -273,6 +273,7 @@ public record ModelSignature(
         ElementType type = switch (d.type()) {
             case TYPE_FP32 -> ElementType.FP32;
             case TYPE_FP64 -> ElementType.FP64;
+            case TYPE_FP16 -> ElementType.FP16;
             case TYPE_INT8 -> ElementType.INT8;
             case TYPE_UINT8 -> ElementType.UINT8;
             case TYPE_INT16 -> ElementType.INT16;
@@ -298,6 +299,7 @@ public record ModelSignature(
         return switch (type) {
             case FP32 -> "TYPE_FP32";
             case FP64 -> "TYPE_FP64";
+            case FP16 -> "TYPE_FP16";
             case INT8 -> "TYPE_INT8";
             case UINT8 -> "TYPE_UINT8";
             case INT16 -> "TYPE_INT16";

@@ -195,15 +195,20 @@ class ModelSignatureTest {
                 Arguments.of(SEED_HEADER + "input [ { name: \"image\" data_type: TYPE_FP64 dims: [1, 28, 28] }, " + NUMBER
                                 + " ]",
                         "config.pbtxt input 'image' data_type TYPE_FP64 does not match the model's TYPE_FP32"),
+                Arguments.of(SEED_HEADER + "input [ { name: \"image\" data_type: TYPE_FP16 dims: [1, 28, 28] }, " + NUMBER
+                                + " ]",
+                        "config.pbtxt input 'image' data_type TYPE_FP16 does not match the model's TYPE_FP32"),
                 Arguments.of(SEED_HEADER + "input [ { name: \"image\" data_type: TYPE_STRING dims: [1, 28, 28] } ]",
                         "config.pbtxt input 'image' data_type TYPE_STRING is not supported; supported are TYPE_FP32,"
-                                + " TYPE_FP64, TYPE_INT8, TYPE_UINT8, TYPE_INT16, TYPE_INT32, TYPE_INT64, TYPE_BOOL"),
+                                + " TYPE_FP64, TYPE_FP16, TYPE_INT8, TYPE_UINT8, TYPE_INT16, TYPE_INT32, TYPE_INT64,"
+                                + " TYPE_BOOL"),
                 Arguments.of(SEED_HEADER + "input [ { name: \"image\" data_type: 99 dims: [1, 28, 28] } ]",
                         "config.pbtxt input 'image' data_type 99 is not supported; supported are TYPE_FP32,"
-                                + " TYPE_FP64, TYPE_INT8, TYPE_UINT8, TYPE_INT16, TYPE_INT32, TYPE_INT64, TYPE_BOOL"),
+                                + " TYPE_FP64, TYPE_FP16, TYPE_INT8, TYPE_UINT8, TYPE_INT16, TYPE_INT32, TYPE_INT64,"
+                                + " TYPE_BOOL"),
                 Arguments.of(SEED_HEADER + "input [ { name: \"image\" dims: [1, 28, 28] } ]",
-                        "config.pbtxt input 'image' has no data_type; supported are TYPE_FP32, TYPE_FP64, TYPE_INT8,"
-                                + " TYPE_UINT8, TYPE_INT16, TYPE_INT32, TYPE_INT64, TYPE_BOOL"),
+                        "config.pbtxt input 'image' has no data_type; supported are TYPE_FP32, TYPE_FP64, TYPE_FP16,"
+                                + " TYPE_INT8, TYPE_UINT8, TYPE_INT16, TYPE_INT32, TYPE_INT64, TYPE_BOOL"),
                 Arguments.of(SEED_HEADER + "input [ { name: \"image\" data_type: TYPE_FP32 dims: [1, 28, 29] } ]",
                         "config.pbtxt input 'image' dims [1, 28, 29] do not match the model's [1, 28, 28]"),
                 Arguments.of(SEED_HEADER + "input [ { name: \"image\" data_type: TYPE_FP32 dims: [1, 28, -1] } ]",
@@ -269,6 +274,25 @@ class ModelSignatureTest {
                 .hasMessage(message)
                 .message()
                 .doesNotContain("/");
+    }
+
+    @Test
+    void float16TensorsAreDeclaredAsTypeFp16() throws Exception {
+        Map<String, TensorSpec> inputs = specs(new TensorSpec("x", ElementType.FP16, new long[] {-1, 4}));
+        Map<String, TensorSpec> outputs = specs(new TensorSpec("y", ElementType.FP16, new long[] {-1, 4}));
+        ModelConfig config = ModelConfigFile.parse("max_batch_size: 8\n"
+                + "input [ { name: \"x\" data_type: TYPE_FP16 dims: [4] } ]\n"
+                + "output [ { name: \"y\" data_type: TYPE_FP16 dims: [4] } ]");
+
+        ModelSignature signature = ModelSignature.resolve("half", Optional.of(config), inputs, outputs, 8);
+
+        assertThat(signature.inputs()).containsExactly(tensor("x", ElementType.FP16, new long[] {4}, null));
+        assertThat(signature.outputs()).containsExactly(tensor("y", ElementType.FP16, new long[] {4}, null));
+        ModelConfig wrong = ModelConfigFile.parse("max_batch_size: 8\n"
+                + "output [ { name: \"y\" data_type: TYPE_FP32 dims: [4] } ]");
+        assertThatThrownBy(() -> ModelSignature.resolve("half", Optional.of(wrong), inputs, outputs, 8))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage("config.pbtxt output 'y' data_type TYPE_FP32 does not match the model's TYPE_FP16");
     }
 
     @Test

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dualnet.runtime.ElementType;
+import dev.dualnet.runtime.Float16;
 import dev.dualnet.runtime.InvalidInputException;
 import dev.dualnet.runtime.NamedTensor;
 import java.io.IOException;
@@ -344,6 +345,7 @@ public final class InferenceJson {
         private final ElementType type;
         private final String where;
         private double[] reals = new double[1024];
+        private short[] halves = new short[16];
         private long[] integers = new long[1024];
         private boolean[] booleans = new boolean[16];
         private int size;
@@ -371,6 +373,27 @@ public final class InferenceJson {
                         reals = java.util.Arrays.copyOf(reals, size * 2);
                     }
                     reals[size++] = d;
+                }
+                case FP16 -> {
+                    if (token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT) {
+                        throw ApiException.badRequest(where + " value " + size + " is " + parser.getText()
+                                + ", expected a number");
+                    }
+                    // FP16 data in JSON are numbers; the tensor holds their nearest binary16, rounded once.
+                    short half;
+                    try {
+                        half = Float16.fromDecimal(parser.getDoubleValue(), () -> decimal(parser));
+                    } catch (java.io.UncheckedIOException e) {
+                        throw e.getCause();
+                    }
+                    if (!Float16.isFinite(half)) {
+                        throw ApiException.badRequest(where + " value " + size + " is " + parser.getText()
+                                + ", outside the FP16 range (-65504..65504)");
+                    }
+                    if (size == halves.length) {
+                        halves = java.util.Arrays.copyOf(halves, size * 2);
+                    }
+                    halves[size++] = half;
                 }
                 case BOOL -> {
                     if (token != JsonToken.VALUE_TRUE && token != JsonToken.VALUE_FALSE) {
@@ -415,6 +438,7 @@ public final class InferenceJson {
         Object array() {
             return switch (type) {
                 case FP64 -> java.util.Arrays.copyOf(reals, size);
+                case FP16 -> java.util.Arrays.copyOf(halves, size);
                 case BOOL -> java.util.Arrays.copyOf(booleans, size);
                 case INT64 -> java.util.Arrays.copyOf(integers, size);
                 case INT32 -> {
@@ -439,6 +463,15 @@ public final class InferenceJson {
                     yield out;
                 }
             };
+        }
+    }
+
+    /** The exact value of the number the parser is on; {@link Values#add} unwraps the failure. */
+    private static java.math.BigDecimal decimal(JsonParser parser) {
+        try {
+            return parser.getDecimalValue();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -484,6 +517,14 @@ public final class InferenceJson {
                     out.writeObjectFieldStart("parameters");
                     out.writeNumberField(BinaryTensors.SIZE, data.length);
                     out.writeEndObject();
+                } else if (tensor.type() == ElementType.FP16) {
+                    // JSON carries FP16 data as numbers: the values the binary16 bits stand for.
+                    out.writeFieldName("data");
+                    out.writeStartArray();
+                    for (short half : (short[]) tensor.data()) {
+                        out.writeNumber(Float16.toFloat(half));
+                    }
+                    out.writeEndArray();
                 } else {
                     out.writeFieldName("data");
                     mapper.writeValue(out, tensor.data());

@@ -13,6 +13,7 @@ class BinaryTensorsTest {
     private static final Map<ElementType, Object> SAMPLES = new EnumMap<>(Map.of(
             ElementType.FP32, new float[] {0f, -1.5f, Float.MIN_VALUE, 3.25e7f},
             ElementType.FP64, new double[] {1e-300, -2.5, 0},
+            ElementType.FP16, new short[] {0x3c00, (short) 0xfbff, 0x0001, 0x7c00},
             ElementType.INT64, new long[] {Long.MIN_VALUE, -1, 0, Long.MAX_VALUE},
             ElementType.INT32, new int[] {Integer.MIN_VALUE, 7, Integer.MAX_VALUE},
             ElementType.INT16, new short[] {Short.MIN_VALUE, 300, -2},
@@ -39,6 +40,7 @@ class BinaryTensorsTest {
     void bytesAreLittleEndian() {
         assertThat(ElementType.INT32.toLittleEndian(new int[] {0x01020304})).containsExactly(4, 3, 2, 1);
         assertThat(ElementType.FP32.toLittleEndian(new float[] {1f})).containsExactly(0, 0, (byte) 0x80, 0x3f);
+        assertThat(ElementType.FP16.toLittleEndian(new short[] {0x3c00})).as("1.0").containsExactly(0, 0x3c);
     }
 
     @Test
