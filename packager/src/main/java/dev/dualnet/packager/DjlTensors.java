@@ -15,6 +15,7 @@ public final class DjlTensors {
     private static final Map<DataType, ElementType> TYPES = Map.of(
             DataType.FLOAT32, ElementType.FP32,
             DataType.FLOAT64, ElementType.FP64,
+            DataType.FLOAT16, ElementType.FP16,
             DataType.INT8, ElementType.INT8,
             DataType.UINT8, ElementType.UINT8,
             DataType.INT16, ElementType.INT16,

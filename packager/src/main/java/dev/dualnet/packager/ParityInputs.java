@@ -5,6 +5,7 @@ import dev.dualnet.exporter.TensorSpec;
 import dev.dualnet.exporter.onnx.proto.Onnx;
 import dev.dualnet.parity.ParityBundle;
 import dev.dualnet.runtime.ElementType;
+import dev.dualnet.runtime.Float16;
 import dev.dualnet.runtime.NamedTensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,6 +67,13 @@ public final class ParityInputs {
                 float[] values = new float[count];
                 for (int i = 0; i < count; i++) {
                     values[i] = random.nextFloat();
+                }
+                return values;
+            }
+            case FP16 -> {
+                short[] values = new short[count];
+                for (int i = 0; i < count; i++) {
+                    values[i] = Float16.fromFloat(random.nextFloat());
                 }
                 return values;
             }
