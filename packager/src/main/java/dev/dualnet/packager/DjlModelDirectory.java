@@ -133,9 +133,13 @@ public final class DjlModelDirectory {
             throw new UserException("blockFactory " + factory + " is not in " + dir.resolve("classes") + ", in a jar in "
                     + dir + " or on --classpath: put the factory's compiled classes there", e);
         } catch (NoClassDefFoundError e) {
-            throw new UserException("blockFactory " + factory + " needs class " + e.getMessage().replace('/', '.')
-                    + ", which is not in " + dir + " or on --classpath: add the jar that holds it", e);
+            throw missingClass(dir, factory, e);
         }
+    }
+
+    private static UserException missingClass(Path dir, String factory, NoClassDefFoundError e) {
+        return new UserException("blockFactory " + factory + " needs class " + e.getMessage().replace('/', '.')
+                + ", which is not in " + dir + " or on --classpath: add the jar that holds it", e);
     }
 
     private static URL[] urls(Path dir, List<Path> classpath) throws IOException {
@@ -206,7 +210,8 @@ public final class DjlModelDirectory {
      * Loads the model with DJL's {@code Criteria}: the factory builds the blocks, the parameters
      * file fills them.
      *
-     * @throws UserException when DJL cannot build or load the model
+     * @throws UserException when DJL cannot build or load the model, or a class the factory uses is
+     *     missing
      */
     public Loaded load() throws IOException {
         URLClassLoader extra = new URLClassLoader(urls(dir, classpath), Thread.currentThread().getContextClassLoader());
@@ -228,6 +233,10 @@ public final class DjlModelDirectory {
         } catch (ModelNotFoundException | MalformedModelException | IllegalArgumentException | IllegalStateException e) {
             extra.close();
             throw new UserException("DJL cannot load the model in " + dir + ": " + e.getMessage(), e);
+        } catch (NoClassDefFoundError e) {
+            // The factory's own class loads, but a class its newBlock uses does not.
+            extra.close();
+            throw missingClass(dir, blockFactory, e);
         } catch (IOException | RuntimeException e) {
             extra.close();
             throw e;

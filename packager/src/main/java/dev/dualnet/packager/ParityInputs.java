@@ -21,8 +21,11 @@ import java.util.stream.Collectors;
 public final class ParityInputs {
     /** The size of a dynamic dimension other than the batch in generated inputs. */
     static final long OTHER_SIZE = 5;
-    /** Values of an integer input that indexes no table: 0 to 9. */
-    static final long DEFAULT_BOUND = 10;
+    /**
+     * Values of an integer input that indexes no table: 0 or 1, which masks and flags take; other
+     * ranges come from the user's own inputs.
+     */
+    static final long DEFAULT_BOUND = 2;
 
     private ParityInputs() {}
 
