@@ -9,6 +9,7 @@ import dev.dualnet.parity.ReportWriter;
 import dev.dualnet.parity.TensorComparison;
 import dev.dualnet.parity.Tolerance;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,10 +20,14 @@ final class DjlExportJob {
 
     private DjlExportJob() {}
 
-    static int run(ExportCommand options, String commandLine) throws IOException {
+    static int run(ExportCommand options, String commandLine, PrintWriter out, PrintWriter err) throws IOException {
         List<TensorSpec> inputs = new ArrayList<>();
         for (String input : options.inputs) {
-            inputs.add(TensorSpec.parse(input));
+            try {
+                inputs.add(TensorSpec.parse(input));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--input " + input + ": " + e.getMessage(), e);
+            }
         }
         OutputDirectory.requireCreatable(options.out, "--out");
         EntryExport.Request request = new EntryExport.Request(options.source.djlModel, Jars.parse(options.classpath), inputs,
@@ -36,18 +41,18 @@ final class DjlExportJob {
             if (e.reason() == OnnxExportException.Reason.INVALID_REQUEST) {
                 throw new IllegalArgumentException(e.getMessage(), e);
             }
-            System.err.println("error: cannot export: " + e.getMessage());
+            err.println("error: cannot export: " + e.getMessage());
             return Cli.EXIT_FAILURE;
         }
         if (!result.written()) {
-            System.err.println("error: ONNX Runtime disagrees with DJL on the parity inputs; nothing was written to "
+            err.println("error: ONNX Runtime disagrees with DJL on the parity inputs; nothing was written to "
                     + result.entry());
             for (TensorComparison output : result.check().outputs()) {
-                System.err.println("  " + ReportWriter.describe(output, result.check().tolerance()));
+                err.println("  " + ReportWriter.describe(output, result.check().tolerance()));
             }
             return Cli.EXIT_FAILURE;
         }
-        System.out.printf("Exported %s to %s%n  %s%n  parity: ONNX Runtime matches DJL on %d samples%n",
+        out.printf("Exported %s to %s%n  %s%n  parity: ONNX Runtime matches DJL on %d samples%n",
                 options.source.djlModel, result.model(), result.signature(), result.check().samples());
         return Cli.EXIT_OK;
     }

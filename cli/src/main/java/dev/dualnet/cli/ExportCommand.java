@@ -117,6 +117,6 @@ final class ExportCommand implements Callable<Integer> {
         if (literal) {
             throw new IllegalArgumentException("--literal applies with --checkpoint, not with --djl-model");
         }
-        return DjlExportJob.run(this, commandLine);
+        return DjlExportJob.run(this, commandLine, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 }
