@@ -52,8 +52,10 @@ final class DjlExportJob {
             }
             return Cli.EXIT_FAILURE;
         }
-        out.printf("Exported %s to %s%n  %s%n  parity: ONNX Runtime matches DJL on %d samples%n",
-                options.source.djlModel, result.model(), result.signature(), result.check().samples());
+        out.printf("Exported %s to %s%n  %s%n  parity: ONNX Runtime matches DJL on %s%n",
+                options.source.djlModel, result.model(), result.signature(),
+                result.signature().batchDimension() != null ? result.check().samples() + " samples"
+                        : "one feed (the outputs do not all scale with a batch)");
         return Cli.EXIT_OK;
     }
 }

@@ -26,9 +26,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Users' own models end to end: DJL's ResNet, a stacked LSTM and DJL's BertBlock, each saved the DJL
- * way with its factory only in its directory, go through {@code dualnet export --djl-model}, both
- * parity checks, and {@code dualnet serve}.
+ * Users' own models end to end: DJL's ResNet, a stacked LSTM, DJL's BertBlock and a block with an
+ * output that does not scale with the batch, each saved the DJL way with its factory only in its
+ * directory, go through {@code dualnet export --djl-model}, both parity checks, and
+ * {@code dualnet serve}.
  */
 class UserModelsTest {
     @TempDir
@@ -56,7 +57,9 @@ class UserModelsTest {
                         List.of("y"))),
                 Arguments.of(new Architecture("bert", SavedModels::bert,
                         List.of("tokens:int64:N,12", "types:int64:N,12", "mask:int64:N,12"),
-                        List.of("hidden", "pooled"))));
+                        List.of("hidden", "pooled"))),
+                Arguments.of(new Architecture("stats", SavedModels::batchMean, List.of("x:float32:N,4"),
+                        List.of("scores", "mean"))));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -70,11 +73,15 @@ class UserModelsTest {
                 "--max-batch-size", "8"));
         architecture.inputs().forEach(input -> args.addAll(List.of("--input", input)));
         assertThat(cli.run(args.toArray(String[]::new))).as(cli::err).isZero();
-        assertThat(cli.out()).contains("parity: ONNX Runtime matches DJL on 6 samples");
+        assertThat(cli.out()).contains(architecture.name().equals("stats")
+                ? "parity: ONNX Runtime matches DJL on one feed" : "parity: ONNX Runtime matches DJL on 6 samples");
 
         assertThat(OnnxChecker.check(entry.resolve("1/model.onnx"))).contains("ok");
         ModelConfig config = ModelConfigFile.read(entry.resolve("config.pbtxt"));
-        assertThat(config.getMaxBatchSize()).isEqualTo(8);
+        ParityBundle bundle = ParityBundle.read(entry.resolve("1/parity"));
+        // A model with an output that does not scale with the batch is served unbatched.
+        assertThat(config.getMaxBatchSize()).isEqualTo(bundle.batched() ? 8 : 0);
+        assertThat(bundle.batched()).isEqualTo(!architecture.name().equals("stats"));
         assertThat(config.getInputList()).hasSize(architecture.inputs().size());
         assertThat(config.getOutputList().stream().map(o -> o.getName()).toList())
                 .containsExactlyElementsOf(architecture.outputs());
@@ -90,22 +97,24 @@ class UserModelsTest {
                 "--report-dir", dir.resolve("engine-report").toString())).as(cli::err).isZero();
         JsonNode engineReport = report(dir.resolve("engine-report"));
         assertThat(engineReport.path("passed").asBoolean()).isTrue();
-        assertThat(engineReport.path("samples").asInt()).isEqualTo(3);
+        assertThat(engineReport.path("samples").asInt()).isEqualTo(bundle.batched() ? 3 : 1);
         assertThat(dir.resolve("engine-report/TEST-dualnet-parity.xml")).content().contains("<testcase")
                 .doesNotContain("<failure");
 
-        ParityBundle bundle = ParityBundle.read(entry.resolve("1/parity"));
+        int rows = bundle.batched() ? 2 : -1;
         try (TestServer server = TestServer.start(repo, true, 100)) {
             assertThat(server.get("/v2/models/" + architecture.name() + "/ready").statusCode()).isEqualTo(200);
             HttpResponse<String> response = server.post("/v2/models/" + architecture.name() + "/infer",
-                    request(bundle, 2));
+                    request(bundle, rows));
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
             JsonNode outputs = TestServer.json(response).get("outputs");
             assertThat(outputs).hasSize(architecture.outputs().size());
             for (JsonNode output : outputs) {
                 NamedTensor expected = bundle.outputs().get(output.get("name").asText());
                 long[] shape = expected.shape().clone();
-                shape[0] = 2;
+                if (rows > 0) {
+                    shape[0] = rows;
+                }
                 assertThat(output.get("shape")).extracting(JsonNode::asLong).containsExactly(box(shape));
                 float[] djl = (float[]) expected.data();
                 JsonNode served = output.get("data");
@@ -126,7 +135,7 @@ class UserModelsTest {
         return TestServer.mapper().readTree(reportDir.resolve("parity-report.json").toFile());
     }
 
-    /** A KServe v2 request for the bundle's first {@code rows} samples. */
+    /** A KServe v2 request for the bundle's first {@code rows} samples, or its whole inputs for -1. */
     private static String request(ParityBundle bundle, int rows) throws Exception {
         ObjectNode body = TestServer.mapper().createObjectNode();
         ArrayNode inputs = body.putArray("inputs");
@@ -134,7 +143,9 @@ class UserModelsTest {
             ObjectNode tensor = inputs.addObject();
             tensor.put("name", input.name());
             long[] shape = input.shape().clone();
-            shape[0] = rows;
+            if (rows > 0) {
+                shape[0] = rows;
+            }
             ArrayNode dims = tensor.putArray("shape");
             for (long d : shape) {
                 dims.add(d);

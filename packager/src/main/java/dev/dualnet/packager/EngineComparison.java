@@ -54,7 +54,7 @@ public final class EngineComparison {
             Map<String, NamedTensor> inputs = ParityInputs.random(specs, skeleton, samples, seed);
             Map<String, NamedTensor> outputs = EntryExport.forward(loaded, inputs, signature);
             return ParityCheck.report("engine", directory.dir().toString(), onnx,
-                    new ParityBundle(null, inputs, outputs, tolerance), tolerance);
+                    new ParityBundle(null, inputs, outputs, tolerance, signature.batchDimension() != null), tolerance);
         } catch (ModelLoadException e) {
             throw new UserException(e.getMessage(), e);
         }

@@ -124,7 +124,9 @@ public final class EntryExport {
                         ? NpyInputs.read(request.parityInputs(), request.inputs())
                         : ParityInputs.random(request.inputs(), skeleton, request.samples(), SEED);
                 Map<String, NamedTensor> outputs = forward(loaded, inputs, signature);
-                ParityBundle bundle = new ParityBundle(null, inputs, outputs, request.tolerance());
+                // Samples run in chunks only where every tensor scales with one batch.
+                ParityBundle bundle = new ParityBundle(null, inputs, outputs, request.tolerance(),
+                        signature.batchDimension() != null);
                 return write(request, directory, exported, signature, bundle, entryName, name);
             }
         }

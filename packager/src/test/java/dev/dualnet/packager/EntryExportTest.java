@@ -12,10 +12,12 @@ import dev.dualnet.exporter.testing.OnnxChecker;
 import dev.dualnet.packager.testing.SavedModels;
 import dev.dualnet.parity.Npy;
 import dev.dualnet.parity.ParityBundle;
+import dev.dualnet.parity.ParityCheck;
 import dev.dualnet.parity.ReportWriter;
 import dev.dualnet.parity.Tolerance;
 import dev.dualnet.runtime.ElementType;
 import dev.dualnet.runtime.NamedTensor;
+import dev.dualnet.runtime.RuntimeOptions;
 import dev.dualnet.runtime.config.ModelConfigFile;
 import dev.dualnet.runtime.config.proto.ModelConfigProto.ModelConfig;
 import java.nio.file.Files;
@@ -86,6 +88,26 @@ class EntryExportTest {
         assertThat(Arrays.stream(types).max().getAsLong()).isLessThan(16);
         long[] mask = (long[]) bundle.inputs().get("mask").data();
         assertThat(mask).containsOnly(0L, 1L);
+    }
+
+    @Test
+    void anOutputThatDoesNotScaleWithTheBatchMakesAnUnbatchedEntry() throws Exception {
+        Path model = SavedModels.batchMean(dir);
+        Path entry = dir.resolve("repo/stats");
+        EntryExport.Result result = EntryExport.export(request(model, entry, List.of("x:float32:N,4"),
+                List.of("scores", "mean"), null, Tolerance.DEFAULTS));
+
+        assertThat(result.written()).isTrue();
+        assertThat(OnnxChecker.check(entry.resolve("1/model.onnx"))).contains("ok");
+        ModelConfig config = ModelConfigFile.read(entry.resolve("config.pbtxt"));
+        assertThat(config.getMaxBatchSize()).isZero();
+        assertThat(config.getInput(0).getDimsList()).containsExactly(-1L, 4L);
+        assertThat(config.getOutput(1).getDimsList()).containsExactly(4L);
+        ParityBundle bundle = ParityBundle.read(entry.resolve("1/parity"));
+        assertThat(bundle.batched()).isFalse();
+        assertThat(bundle.inputs().get("x").shape()).containsExactly(4, 4);
+        assertThat(bundle.outputs().get("mean").shape()).containsExactly(4);
+        assertThat(ParityCheck.againstBundle(entry, null, null, null, RuntimeOptions.defaults()).passed()).isTrue();
     }
 
     @Test

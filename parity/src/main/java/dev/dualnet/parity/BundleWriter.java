@@ -38,6 +38,9 @@ public final class BundleWriter {
             manifest.put("description", description + " Each tensor is a raw little-endian row-major file; a runtime "
                     + "passes if every output element is within atol or rtol of the expected value.");
             manifest.put("count", bundle.count());
+            if (!bundle.batched()) {
+                manifest.put("batched", false);
+            }
             ObjectNode tolerance = manifest.putObject("tolerance");
             tolerance.put("atol", bundle.tolerance().atol());
             tolerance.put("rtol", bundle.tolerance().rtol());

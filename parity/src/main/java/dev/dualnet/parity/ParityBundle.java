@@ -14,28 +14,33 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * Fixed inputs with the reference's outputs for them, so any runtime can prove it runs the trained
  * model. On disk: a directory with {@value #MANIFEST} and one raw little-endian row-major file per
- * tensor, named in the manifest with its dtype and shape. Every tensor's first dimension is the
- * sample count.
+ * tensor, named in the manifest with its dtype and shape. In a batched bundle every tensor's first
+ * dimension is the sample count, and a runtime may feed the samples in chunks; an unbatched bundle
+ * ({@code "batched": false} in the manifest), for a model whose tensors do not all scale with one
+ * batch, is one feed of whole tensors.
  *
  * @param dir where the bundle lives; null for a bundle built in memory
  * @param inputs input tensors by name, in manifest order
  * @param outputs expected output tensors by name, in manifest order
  * @param tolerance the tolerance the bundle was written with
+ * @param batched whether the tensors lead with a common sample dimension
  */
 public record ParityBundle(Path dir, Map<String, NamedTensor> inputs, Map<String, NamedTensor> outputs,
-        Tolerance tolerance) {
+        Tolerance tolerance, boolean batched) {
     public static final String DIRECTORY = "parity";
     public static final String MANIFEST = "manifest.json";
     public static final int FORMAT = 1;
 
     /**
-     * @throws IllegalArgumentException when a side is empty or the tensors disagree on the sample count
+     * @throws IllegalArgumentException when a side is empty or, batched, the tensors disagree on the
+     *     sample count
      */
     public ParityBundle {
         inputs = new LinkedHashMap<>(inputs);
@@ -44,7 +49,8 @@ public record ParityBundle(Path dir, Map<String, NamedTensor> inputs, Map<String
             throw new IllegalArgumentException("a parity bundle needs at least one input and one output");
         }
         long count = -1;
-        for (NamedTensor tensor : Stream.concat(inputs.values().stream(), outputs.values().stream()).toList()) {
+        for (NamedTensor tensor : batched ? Stream.concat(inputs.values().stream(), outputs.values().stream()).toList()
+                : List.<NamedTensor>of()) {
             long[] shape = tensor.shape();
             if (shape.length == 0) {
                 throw new IllegalArgumentException("tensor '" + tensor.name() + "' is a scalar; bundle tensors "
@@ -60,14 +66,20 @@ public record ParityBundle(Path dir, Map<String, NamedTensor> inputs, Map<String
         outputs = java.util.Collections.unmodifiableMap(outputs);
     }
 
+    /** A batched bundle. */
+    public ParityBundle(Path dir, Map<String, NamedTensor> inputs, Map<String, NamedTensor> outputs,
+            Tolerance tolerance) {
+        this(dir, inputs, outputs, tolerance, true);
+    }
+
     /** The bundle directory of a model file or repository entry: next to the model file. */
     public static Path locate(Path modelPath) {
         return ModelRepository.resolveModelFile(modelPath).toAbsolutePath().getParent().resolve(DIRECTORY);
     }
 
-    /** Number of samples: the first dimension of every tensor. */
+    /** Number of samples: the first dimension of every tensor when batched, else one feed. */
     public int count() {
-        return (int) inputs.values().iterator().next().shape()[0];
+        return batched ? (int) inputs.values().iterator().next().shape()[0] : 1;
     }
 
     /** The manifest name of an element type: NumPy's ("float32", "int64", "bool"...). */
@@ -107,7 +119,8 @@ public record ParityBundle(Path dir, Map<String, NamedTensor> inputs, Map<String
         JsonNode tolerance = manifest.path("tolerance");
         try {
             return new ParityBundle(dir, inputs, outputs, new Tolerance(
-                    tolerance.path("atol").asDouble(Tolerance.DEFAULT), tolerance.path("rtol").asDouble(Tolerance.DEFAULT)));
+                    tolerance.path("atol").asDouble(Tolerance.DEFAULT), tolerance.path("rtol").asDouble(Tolerance.DEFAULT)),
+                    manifest.path("batched").asBoolean(true));
         } catch (IllegalArgumentException e) {
             throw new IOException(manifestFile + ": " + e.getMessage(), e);
         }

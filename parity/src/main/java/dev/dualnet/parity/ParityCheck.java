@@ -88,6 +88,9 @@ public final class ParityCheck {
         if (wanted.isEmpty()) {
             return Map.of();
         }
+        if (!bundle.batched()) {
+            return model.run(List.copyOf(bundle.inputs().values()), wanted);
+        }
         Map<String, List<NamedTensor>> parts = new LinkedHashMap<>();
         for (int from = 0; from < count; from += CHUNK) {
             int rows = Math.min(CHUNK, count - from);

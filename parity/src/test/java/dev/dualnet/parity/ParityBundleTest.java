@@ -63,6 +63,29 @@ class ParityBundleTest {
     }
 
     @Test
+    void anUnbatchedBundleKeepsWholeTensorsAndSaysSoInItsManifest() throws IOException {
+        Map<String, NamedTensor> inputs = Map.of("x", new NamedTensor("x", ElementType.FP32, new long[] {3, 2},
+                new float[] {1, 2, 3, 4, 5, 6}));
+        Map<String, NamedTensor> outputs = Map.of("mean", new NamedTensor("mean", ElementType.FP32, new long[] {2},
+                new float[] {3, 4}), "scale", new NamedTensor("scale", ElementType.FP32, new long[] {}, new float[] {7}));
+        Path unbatched = dir.resolve("unbatched");
+        BundleWriter.write(unbatched, new ParityBundle(null, inputs, outputs, Tolerance.DEFAULTS, false), "Test.",
+                Map.of());
+        ParityBundle read = ParityBundle.read(unbatched);
+
+        assertThat(read.batched()).isFalse();
+        assertThat(read.count()).isEqualTo(1);
+        assertThat(read.outputs().get("scale").shape()).isEmpty();
+        assertThat(Files.readString(unbatched.resolve(ParityBundle.MANIFEST))).contains("\"batched\" : false");
+
+        Path batched = dir.resolve("batched");
+        BundleWriter.write(batched, new ParityBundle(null, inputs, Map.of("y", new NamedTensor("y", ElementType.FP32,
+                new long[] {3}, new float[3])), Tolerance.DEFAULTS), "Test.", Map.of());
+        assertThat(Files.readString(batched.resolve(ParityBundle.MANIFEST))).doesNotContain("batched");
+        assertThat(ParityBundle.read(batched).batched()).isTrue();
+    }
+
+    @Test
     void aFileOfTheWrongSizeOrAnUnknownDtypeNamesTheFile() throws IOException {
         Path bundleDir = dir.resolve("bad");
         Map<String, NamedTensor> inputs = Map.of("x", new NamedTensor("x", ElementType.FP32, new long[] {2}, new float[2]));

@@ -58,6 +58,20 @@ public final class SavedModels {
     }
 
     /**
+     * A linear layer beside the mean over the batch, joined by a lambda: input [N, 4], outputs
+     * [N, 3] and [4], the second not scaling with the batch.
+     */
+    public static Path batchMean(Path parent) throws IOException {
+        return save(parent, "stats", "StatsFactory", """
+                return new ai.djl.nn.ParallelBlock(
+                        list -> new ai.djl.ndarray.NDList(list.get(0).head(), list.get(1).head()),
+                        java.util.List.of(ai.djl.nn.core.Linear.builder().setUnits(3).build(),
+                                new ai.djl.nn.LambdaBlock(x -> new ai.djl.ndarray.NDList(
+                                        x.head().mean(new int[] {0})))));
+                """, List.of(), new Shape(1, 4));
+    }
+
+    /**
      * DJL's BertBlock (nano, 30 tokens, sequences of 12): int64 tokens, types and mask in; two outputs.
      * Its weights take BERT's usual spread of 0.02, since its untrained batch norms leave activations
      * unscaled.
