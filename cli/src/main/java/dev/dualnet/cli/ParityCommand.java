@@ -105,8 +105,9 @@ final class ParityCommand implements Callable<Integer> {
                 : djlModel != null ? DjlParityJob.run(djlModel, classpath, model, samples, engineTolerance, options)
                 : ParityCheck.againstBundle(model, bundle, atol, rtol, options);
         ReportWriter.write(report, reportDir);
-        System.out.printf("Parity of %s against %s (%s), %d samples, ONNX Runtime on %s:%n", report.model(),
-                report.reference(), report.referencePath(), report.samples(), report.executionProvider());
+        System.out.printf("Parity of %s against %s (%s), %s, ONNX Runtime on %s:%n", report.model(),
+                report.reference(), report.referencePath(),
+                report.samples() == 1 ? "1 sample" : report.samples() + " samples", report.executionProvider());
         for (TensorComparison output : report.outputs()) {
             System.out.println("  " + ReportWriter.describe(output, report.tolerance()));
         }

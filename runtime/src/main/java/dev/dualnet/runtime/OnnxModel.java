@@ -181,7 +181,8 @@ public final class OnnxModel implements AutoCloseable {
      * @return the requested outputs by name, in the model's output order
      * @throws InvalidInputException before anything runs, when a tensor is unknown, missing, of the
      *     wrong type or shape, has a dimension of size 0, disagrees with another input on a dimension
-     *     the graph gives the same name (the batch, usually), or an unknown output is requested
+     *     the graph gives the same name (the batch, usually), or an unknown output is requested; or
+     *     when ONNX Runtime rejects the values as invalid arguments (an index beyond its table)
      * @throws InferenceException when ONNX Runtime fails on valid input
      * @throws IllegalStateException when the model is closed
      */
@@ -204,10 +205,25 @@ public final class OnnxModel implements AutoCloseable {
                 return out;
             }
         } catch (OrtException e) {
+            if (e.getCode() == OrtException.OrtErrorCode.ORT_INVALID_ARGUMENT) {
+                // Values that pass every type and shape check but not the graph: an index beyond its table.
+                throw new InvalidInputException("the model cannot take these input values: " + kernelError(e));
+            }
             throw new InferenceException(path + ": inference failed: " + firstLine(e.getMessage()), e);
         } finally {
             tensors.values().forEach(OnnxTensor::close);
         }
+    }
+
+    private static final java.util.regex.Pattern KERNEL_ERROR = java.util.regex.Pattern.compile(
+            "running (\\S+) node\\. Name:'([^']*)' Status Message: (.*)");
+
+    /** ONNX Runtime's kernel error as "Gather node 'name': what was wrong", else its first line. */
+    private static String kernelError(OrtException e) {
+        String message = firstLine(e.getMessage());
+        java.util.regex.Matcher matcher = KERNEL_ERROR.matcher(message);
+        return matcher.find() ? matcher.group(1) + " node '" + matcher.group(2) + "': " + matcher.group(3).strip()
+                : message.replaceFirst("^Error code - \\S+ - message: ", "");
     }
 
     /**

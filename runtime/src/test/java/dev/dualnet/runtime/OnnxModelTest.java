@@ -65,6 +65,22 @@ class OnnxModelTest {
     }
 
     @Test
+    void valuesTheGraphCannotTakeAreTheCallersError() throws Exception {
+        // lookup.onnx gathers a row of a table of ten: index int64 [N] -> row float32 [N,2].
+        Path file = Path.of(OnnxModelTest.class.getResource("/lookup.onnx").toURI());
+        try (OnnxModel lookup = OnnxModel.load(file, Fixtures.options())) {
+            NamedTensor good = new NamedTensor("index", ElementType.INT64, new long[] {2}, new long[] {9, 0});
+            assertThat((float[]) lookup.run(List.of(good), Set.of()).get("row").data()).containsExactly(18, 19, 0, 1);
+            NamedTensor beyond = new NamedTensor("index", ElementType.INT64, new long[] {2}, new long[] {3, 10});
+            assertThatThrownBy(() -> lookup.run(List.of(beyond), Set.of()))
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageStartingWith("the model cannot take these input values: Gather node 'lookup': ")
+                    .hasMessageContaining("idx=10")
+                    .hasMessageNotContaining(file.toString());
+        }
+    }
+
+    @Test
     void rejectsUnknownMissingMistypedAndMisshapenInputsBeforeRunning() {
         NamedTensor image = new NamedTensor("image", ElementType.FP32, new long[] {1, 1, 28, 28}, new float[784]);
         NamedTensor number = new NamedTensor("number", ElementType.INT64, new long[] {1}, new long[] {1});

@@ -76,4 +76,41 @@ class BatchingTest {
         assertThat(m.find()).as(name + " in\n" + metrics).isTrue();
         return Double.parseDouble(m.group(1));
     }
+    @Test
+    void aRequestWhoseValuesTheGraphRejectsGetsA400AndItsBatchStillRuns() throws Exception {
+        // lookup: index int64 [N] -> row float32 [N,2], a Gather on a table of ten rows.
+        Path repo = TestServer.repository(dir);
+        Path version = java.nio.file.Files.createDirectories(repo.resolve("lookup/1"));
+        java.nio.file.Files.copy(TestServer.seedEntry().resolveSibling("../lookup.onnx").normalize(),
+                version.resolve("model.onnx"));
+        int requests = 24;
+        try (TestServer server = TestServer.start(repo, true, 50_000)) {
+            ExecutorService pool = Executors.newFixedThreadPool(requests);
+            try {
+                List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+                for (int r = 0; r < requests; r++) {
+                    long index = r % 4 == 3 ? 10 + r : r % 10;
+                    answers.add(pool.submit(() -> server.post("/v2/models/lookup/infer", "{\"inputs\":[{\"name\":"
+                            + "\"index\",\"shape\":[1],\"datatype\":\"INT64\",\"data\":[" + index + "]}]}")));
+                }
+                for (int r = 0; r < requests; r++) {
+                    HttpResponse<String> response = answers.get(r).get();
+                    if (r % 4 == 3) {
+                        assertThat(response.statusCode()).as("request %d: %s", r, response.body()).isEqualTo(400);
+                        assertThat(TestServer.json(response).get("error").asText())
+                                .startsWith("the model cannot take these input values: Gather node")
+                                .contains("idx=" + (10 + r));
+                    } else {
+                        assertThat(response.statusCode()).as("request %d: %s", r, response.body()).isEqualTo(200);
+                        JsonNode row = TestServer.json(response).get("outputs").get(0).get("data");
+                        assertThat(row.get(0).asDouble()).as("request " + r).isEqualTo(2.0 * (r % 10));
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            String metrics = server.get("/metrics").body();
+            assertThat(value(metrics, "dualnet_batch_size_count")).as("requests were batched").isLessThan(requests);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.dualnet.server.models;
 
+import dev.dualnet.runtime.InvalidInputException;
 import dev.dualnet.runtime.NamedTensor;
 import dev.dualnet.runtime.OnnxModel;
 import java.lang.reflect.Array;
@@ -128,8 +129,23 @@ public final class DynamicBatcher implements AutoCloseable {
                 job.result().complete(own);
                 from += job.rows();
             }
+        } catch (InvalidInputException e) {
+            if (batch.size() == 1) {
+                batch.get(0).result().completeExceptionally(e);
+            } else {
+                // One request's values failed the whole batch: each runs alone, so only it gets the error.
+                batch.forEach(this::runAlone);
+            }
         } catch (RuntimeException e) {
             batch.forEach(job -> job.result().completeExceptionally(e));
+        }
+    }
+
+    private void runAlone(Job job) {
+        try {
+            job.result().complete(model.run(job.feeds(), job.outputs()));
+        } catch (RuntimeException e) {
+            job.result().completeExceptionally(e);
         }
     }
 
