@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code dualnet export}: a dualnet checkpoint or any DJL model directory to an ONNX model-repository entry. */
-@Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "export", sortOptions = false,
         description = {
             "Export a model as a standard ONNX model in a Triton-style model repository entry: OUT/config.pbtxt, "
                     + "OUT/model_card.json, OUT/VERSION/model.onnx and its parity bundle OUT/VERSION/parity/.",
@@ -25,6 +25,10 @@ import picocli.CommandLine.Spec;
             ""
         })
 final class ExportCommand implements Callable<Integer> {
+    // Not the standard help mixin: its --version (dualnet's own) would take the place of the entry's version.
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
 

@@ -17,7 +17,8 @@ class ExportAndParityCommandTest {
     @Test
     void helpDescribesExportAndParity() {
         assertThat(cli.run("export", "--help")).isZero();
-        assertThat(cli.out()).contains("--checkpoint", "--out", "--bundle-size");
+        assertThat(cli.out()).contains("--checkpoint", "--djl-model", "--input", "--out", "--bundle-size",
+                "--version=V");
         assertThat(cli.run("parity", "--help")).isZero();
         assertThat(cli.out()).contains("--model", "--atol", "--rtol", "Exit codes: 0 pass, 1 mismatch, 2 bad input");
     }
@@ -96,8 +97,8 @@ class ExportAndParityCommandTest {
     void parityOptionsThatWouldBeIgnoredAreRefused() {
         String model = dir.resolve("m").toString();
         assertThat(cli.run("parity", "--model", model, "--checkpoint", "run", "--bundle", "b")).isEqualTo(2);
-        assertThat(cli.err().strip()).isEqualTo("error: --checkpoint and --bundle are two different references "
-                + "to compare with; give one of them");
+        assertThat(cli.err().strip()).isEqualTo("error: --checkpoint, --djl-model and --bundle are different"
+                + " references to compare with; give one of them");
         cli.clearErr();
         assertThat(cli.run("parity", "--model", model, "--limit", "100")).isEqualTo(2);
         assertThat(cli.err().strip())
