@@ -13,12 +13,18 @@ import java.util.concurrent.TimeUnit;
 public final class OnnxChecker {
     private static final Path PYTHON = Path.of("/usr/bin/python3");
     private static final String SCRIPT = String.join("\n",
-            "import sys, onnx",
+            "import os, shutil, sys, tempfile, onnx",
             "path = sys.argv[1]",
-            // Checking a loaded model, not the path: given a path, the full check writes the inferred shapes back into
-            // the file.
-            "m = onnx.load(path)",
-            "onnx.checker.check_model(m, full_check=True)",
+            // Given a path, the full check writes the inferred shapes back into the file: it checks a copy beside
+            // the model, where the model's external data files resolve as well.
+            "fd, copy = tempfile.mkstemp(suffix='.onnx', dir=os.path.dirname(os.path.abspath(path)))",
+            "os.close(fd)",
+            "try:",
+            "    shutil.copyfile(path, copy)",
+            "    onnx.checker.check_model(copy, full_check=True)",
+            "finally:",
+            "    os.remove(copy)",
+            "m = onnx.load(path, load_external_data=False)",
             "onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True)",
             "print('onnx', onnx.__version__, 'ok')");
     private static Integer maxOpset;
