@@ -116,6 +116,21 @@ class UserModelFailuresTest {
     }
 
     @Test
+    void anExportThatOnnxRuntimeShowsWrongIsNotWritten() throws Exception {
+        Path mistyped = SavedModels.mistypedExport(dir);
+        Path out = repo.resolve("mistyped");
+        assertThat(export(mistyped, out, "x:float32:N,4")).isEqualTo(1);
+        List<String> lines = cli.err().lines().toList();
+        assertThat(lines.get(0)).isEqualTo("error: ONNX Runtime disagrees with DJL on the parity inputs; nothing was"
+                + " written to " + out);
+        assertThat(lines.get(1)).startsWith("  output_0: FAIL;").contains("worst at [", "expected ", ", got ");
+        assertThat(out).doesNotExist();
+        try (var left = Files.list(repo)) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactly("lstm");
+        }
+    }
+
+    @Test
     void anUnknownDtype() {
         assertThat(export(model, repo.resolve("a"), "x:float31:N,5,4")).isEqualTo(2);
         assertThat(cli.err().strip()).isEqualTo("error: --input x:float31:N,5,4: unknown element type 'float31';"

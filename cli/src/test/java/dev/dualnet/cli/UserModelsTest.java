@@ -1,6 +1,7 @@
 package dev.dualnet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -66,6 +67,10 @@ class UserModelsTest {
     @MethodSource("architectures")
     void exportParityBothWaysAndServe(Architecture architecture) throws Exception {
         Path model = architecture.saver().save(dir);
+        // The factories, and DJL's model zoo, are in the model directories only.
+        assertThatThrownBy(() -> Class.forName("userzoo.ResNetFactory")).isInstanceOf(ClassNotFoundException.class);
+        assertThatThrownBy(() -> Class.forName("ai.djl.basicmodelzoo.cv.classification.ResNetV1"))
+                .isInstanceOf(ClassNotFoundException.class);
         Path repo = dir.resolve("repo");
         Path entry = repo.resolve(architecture.name());
         List<String> args = new ArrayList<>(List.of("export", "--djl-model", model.toString(), "--out",

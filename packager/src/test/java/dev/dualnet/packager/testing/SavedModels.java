@@ -72,6 +72,42 @@ public final class SavedModels {
     }
 
     /**
+     * A linear layer, then a block that doubles its input but whose own ONNX export multiplies by
+     * 2.5: input [N, 4], output [N, 3], and an export that ONNX Runtime shows to be wrong.
+     */
+    public static Path mistypedExport(Path parent) throws IOException {
+        return save(parent, "mistyped", "MistypedFactory", """
+                final class Doubling extends ai.djl.nn.AbstractBlock implements dev.dualnet.exporter.OnnxExportable {
+                    Doubling() {
+                        super((byte) 1);
+                    }
+
+                    @Override
+                    protected ai.djl.ndarray.NDList forwardInternal(ai.djl.training.ParameterStore store,
+                            ai.djl.ndarray.NDList inputs, boolean training, ai.djl.util.PairList<String, Object> params) {
+                        return new ai.djl.ndarray.NDList(inputs.head().mul(2f));
+                    }
+
+                    @Override
+                    public ai.djl.ndarray.types.Shape[] getOutputShapes(ai.djl.ndarray.types.Shape[] inputShapes) {
+                        return inputShapes;
+                    }
+
+                    @Override
+                    public java.util.List<dev.dualnet.exporter.OnnxValue> exportOnnx(
+                            dev.dualnet.exporter.OnnxBlockGraph graph, java.util.List<dev.dualnet.exporter.OnnxValue> inputs) {
+                        dev.dualnet.exporter.OnnxValue x = inputs.get(0);
+                        return java.util.List.of(graph.node(dev.dualnet.exporter.graph.OnnxOperator.MUL,
+                                java.util.List.of(x, graph.scalar(ai.djl.ndarray.types.DataType.FLOAT32, 2.5)),
+                                dev.dualnet.exporter.graph.Attributes.none(), x.dataType()));
+                    }
+                }
+                return new ai.djl.nn.SequentialBlock().add(ai.djl.nn.core.Linear.builder().setUnits(3).build())
+                        .add(new Doubling());
+                """, List.of(), new Shape(1, 4));
+    }
+
+    /**
      * DJL's BertBlock (nano, 30 tokens, sequences of 12): int64 tokens, types and mask in; two outputs.
      * Its weights take BERT's usual spread of 0.02, since its untrained batch norms leave activations
      * unscaled.
