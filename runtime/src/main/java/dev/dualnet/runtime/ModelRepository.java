@@ -41,13 +41,20 @@ public final class ModelRepository {
 
     /** The highest numbered version directory that holds a model file. */
     public static Optional<Long> latestVersion(Path entry) {
+        List<Long> versions = versions(entry);
+        return versions.isEmpty() ? Optional.empty() : Optional.of(versions.get(versions.size() - 1));
+    }
+
+    /** Every numbered version directory that holds a model file, in ascending order; none when unreadable. */
+    public static List<Long> versions(Path entry) {
         try (Stream<Path> children = Files.list(entry)) {
             return children.filter(p -> p.getFileName().toString().matches("[1-9][0-9]{0,17}"))
                     .filter(p -> Files.isRegularFile(p.resolve(MODEL_FILE)))
                     .map(p -> Long.parseLong(p.getFileName().toString()))
-                    .max(Comparator.naturalOrder());
+                    .sorted(Comparator.naturalOrder())
+                    .toList();
         } catch (IOException e) {
-            return Optional.empty();
+            return List.of();
         }
     }
 

@@ -15,8 +15,12 @@ import dev.dualnet.server.http.MethodFilter;
 import dev.dualnet.server.http.Responders;
 import dev.dualnet.server.http.Routes;
 import dev.dualnet.server.metrics.ServerMetrics;
+import dev.dualnet.server.models.ModelControl;
+import dev.dualnet.server.models.ModelControlException;
 import dev.dualnet.server.models.ModelStore;
+import dev.dualnet.server.models.ModelUnavailableException;
 import dev.dualnet.server.models.ServedModel;
+import dev.dualnet.server.models.UnknownModelException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -74,11 +78,18 @@ public final class DualnetServer implements AutoCloseable {
      * @param body how large, how slow and how late a request body may be
      * @param threads HTTP worker threads
      * @param corsOrigins origins whose pages may call the server from a browser; none by default
+     * @param control who may load and unload models while the server runs
      */
     public record Settings(String host, int port, Path modelDir, ModelStore.Settings models,
-            BufferedBodyHandler.Limits body, int threads, List<String> corsOrigins) {
+            BufferedBodyHandler.Limits body, int threads, List<String> corsOrigins, ModelStore.Control control) {
         public Settings {
             corsOrigins = List.copyOf(corsOrigins);
+        }
+
+        /** Settings with the repository fixed at startup. */
+        public Settings(String host, int port, Path modelDir, ModelStore.Settings models,
+                BufferedBodyHandler.Limits body, int threads, List<String> corsOrigins) {
+            this(host, port, modelDir, models, body, threads, corsOrigins, ModelStore.Control.none());
         }
     }
 
@@ -106,8 +117,10 @@ public final class DualnetServer implements AutoCloseable {
                     + "this machine, e.g. 127.0.0.1 or 0.0.0.0)", e);
         }
         ServerMetrics metrics = new ServerMetrics();
-        ModelStore store = ModelStore.load(settings.modelDir(), settings.models(), metrics::recordBatch);
-        if (store.all().stream().noneMatch(ServedModel::ready)) {
+        ModelStore store = ModelStore.open(settings.modelDir(), settings.models(), settings.control(),
+                metrics::recordBatch);
+        boolean controlled = settings.control().mode() != ModelControl.NONE;
+        if (!controlled && store.all().stream().noneMatch(ServedModel::ready)) {
             // Listening with nothing to serve would only hide the failure from whoever started the server.
             String reasons = store.all().stream().map(m -> "model '" + m.name() + "': " + m.reason())
                     .collect(Collectors.joining("; "));
@@ -115,7 +128,11 @@ public final class DualnetServer implements AutoCloseable {
             throw new IOException("no model in " + settings.modelDir() + " can be served: "
                     + (reasons.isEmpty() ? "the directory holds no NAME/VERSION/model.onnx" : reasons));
         }
+        if (controlled && store.all().stream().noneMatch(ServedModel::ready)) {
+            LOG.warn("no model serves yet; load one with POST /v2/repository/models/NAME/load");
+        }
         metrics.recordModels(store.all());
+        store.onChange(() -> metrics.recordModels(store.all()));
         ObjectMapper json = JsonMapper.builder(JsonFactory.builder()
                         .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
                         .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
@@ -170,6 +187,14 @@ public final class DualnetServer implements AutoCloseable {
             config.routes.get("/v2/models/{name}", tracked(self, routes::modelMetadata));
             config.routes.get("/v2/models/{name}/versions/{version}", tracked(self, routes::modelMetadata));
             config.routes.get("/v2/models/{name}/ready", tracked(self, routes::modelReady));
+            config.routes.get("/v2/models/{name}/config", tracked(self, routes::modelConfig));
+            config.routes.get("/v2/models/{name}/versions/{version}/config", tracked(self, routes::modelConfig));
+            config.routes.get("/v2/models/stats", tracked(self, routes::modelStatistics));
+            config.routes.get("/v2/models/{name}/stats", tracked(self, routes::modelStatistics));
+            config.routes.get("/v2/models/{name}/versions/{version}/stats", tracked(self, routes::modelStatistics));
+            config.routes.post("/v2/repository/index", tracked(self, routes::repositoryIndex));
+            config.routes.post("/v2/repository/models/{name}/load", tracked(self, routes::repositoryLoad));
+            config.routes.post("/v2/repository/models/{name}/unload", tracked(self, routes::repositoryUnload));
             config.routes.get("/v2/models/{name}/versions/{version}/ready", tracked(self, routes::modelReady));
             config.routes.post("/v2/models/{name}/infer", tracked(self, routes::infer));
             config.routes.post("/v2/models/{name}/versions/{version}/infer", tracked(self, routes::infer));
@@ -184,6 +209,18 @@ public final class DualnetServer implements AutoCloseable {
                 error(ctx, e.status(), e.getMessage());
             });
             config.routes.exception(InvalidInputException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
+            config.routes.exception(ModelUnavailableException.class, (e, ctx) -> {
+                if (e.retryLater()) {
+                    ctx.header("Retry-After", "1");
+                }
+                error(ctx, 503, e.getMessage());
+            });
+            config.routes.exception(UnknownModelException.class, (e, ctx) -> error(ctx, 404, e.getMessage()));
+            config.routes.exception(ModelControlException.class, (e, ctx) -> error(ctx, switch (e.reason()) {
+                case DISABLED -> 403;
+                case UNKNOWN -> 404;
+                case FAILED -> 400;
+            }, e.getMessage()));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
                     e.getStatus() == 413 ? "request body larger than " + settings.body().maxBodyBytes() + " bytes"
                             : JsonErrorHandler.describe(e.getStatus())));

@@ -120,8 +120,8 @@ class ModelConfigTest {
         Files.writeString(TestServer.copyEntry(TestServer.seedEntry(), repo, "queued").resolve("config.pbtxt"),
                 config("queued", "8", "[ 1, 28, 28 ]", "dynamic_batching { default_queue_policy { max_queue_size: 3 } }\n"));
         try (TestServer server = TestServer.start(repo, true, 200)) {
-            assertThat(server.server().models().get("queued").orElseThrow().maxQueueSize()).isEqualTo(3);
-            assertThat(server.server().models().get("dualnet").orElseThrow().maxQueueSize()).isEqualTo(256);
+            assertThat(server.server().models().get("queued").orElseThrow().version(null).maxQueueSize()).isEqualTo(3);
+            assertThat(server.server().models().get("dualnet").orElseThrow().version(null).maxQueueSize()).isEqualTo(256);
         }
     }
 

@@ -12,9 +12,11 @@ import dev.dualnet.runtime.NamedTensor;
 import dev.dualnet.runtime.Prediction;
 import dev.dualnet.runtime.config.TensorSignature;
 import dev.dualnet.server.metrics.ServerMetrics;
+import dev.dualnet.server.models.InferenceStatistics;
 import dev.dualnet.server.models.ModelStore;
 import dev.dualnet.server.models.RequestValidator;
 import dev.dualnet.server.models.ServedModel;
+import dev.dualnet.server.models.ServedVersion;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,7 +32,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** The HTTP handlers: Open Inference Protocol v2, /predict, the model card, and metrics. */
+/**
+ * The HTTP handlers: Open Inference Protocol v2 with Triton's model configuration, statistics and
+ * model repository extensions, /predict, the model card, and metrics.
+ */
 public final class Routes {
     private static final long INFER_TIMEOUT_SECONDS = 30;
     /** Pictures one {@code POST /predict} may hold. */
@@ -60,19 +65,25 @@ public final class Routes {
         ctx.status(ready ? 200 : 503).json(Map.of("ready", ready));
     }
 
+    /** The protocol extensions this server implements, as {@code GET /v2} lists them. */
+    public static final List<String> EXTENSIONS = List.of("binary_tensor_data", "model_configuration", "statistics",
+            "model_repository");
+
     public void serverMetadata(Context ctx) {
-        ctx.json(Map.of("name", "dualnet", "version", serverVersion, "extensions", List.of("binary_tensor_data")));
+        ctx.json(Map.of("name", "dualnet", "version", serverVersion, "extensions", EXTENSIONS));
     }
 
     public void modelMetadata(Context ctx) {
-        ServedModel model = readyModel(ctx);
+        ServedModel model = model(ctx);
+        ServedVersion version = model.version(versionParam(ctx));
         ObjectNode body = json.createObjectNode();
         body.put("name", model.name());
-        body.putArray("versions").add(Long.toString(model.version()));
+        ArrayNode versions = body.putArray("versions");
+        model.versions().forEach(v -> versions.add(Long.toString(v.version())));
         body.put("platform", "onnxruntime_onnx");
-        int maxBatch = model.signature().maxBatchSize();
-        body.set("inputs", specs(model.signature().inputs(), maxBatch));
-        body.set("outputs", specs(model.signature().outputs(), maxBatch));
+        int maxBatch = version.signature().maxBatchSize();
+        body.set("inputs", specs(version.signature().inputs(), maxBatch));
+        body.set("outputs", specs(version.signature().outputs(), maxBatch));
         ctx.json(body);
     }
 
@@ -81,20 +92,155 @@ public final class Routes {
         if (!model.ready()) {
             throw ApiException.badRequest("model '" + model.name() + "' is not ready: " + model.reason());
         }
+        Long version = versionParam(ctx);
+        if (version != null && model.versions().stream().noneMatch(v -> v.version() == version)) {
+            throw ApiException.badRequest("model '" + model.name() + "' version " + version + " is not ready; it serves "
+                    + model.versions().stream().map(v -> Long.toString(v.version())).toList());
+        }
         ctx.json(Map.of("name", model.name(), "ready", true));
     }
 
-    public void infer(Context ctx) {
-        ServedModel model = readyModel(ctx);
-        requireMediaType(ctx, true);
-        whileAdmitted(model, () -> infer(ctx, model));
+    /** {@code GET /v2/models/{name}[/versions/{version}]/config}: the configuration as served, as Triton's JSON. */
+    public void modelConfig(Context ctx) {
+        ServedVersion version = model(ctx).version(versionParam(ctx));
+        ctx.json(ProtoJson.of(json, version.config()));
     }
 
-    private void infer(Context ctx, ServedModel model) {
+    /** {@code GET /v2/models[/{name}[/versions/{version}]]/stats}: Triton's statistics of each serving version. */
+    public void modelStatistics(Context ctx) {
+        List<ServedVersion> versions = new ArrayList<>();
+        if (ctx.pathParamMap().containsKey("name")) {
+            ServedModel model = model(ctx);
+            Long version = versionParam(ctx);
+            if (version != null) {
+                versions.add(model.version(version));
+            } else {
+                versions.addAll(model.versions());
+            }
+        } else {
+            store.all().forEach(model -> versions.addAll(model.versions()));
+        }
+        ObjectNode body = json.createObjectNode();
+        ArrayNode stats = body.putArray("model_stats");
+        for (ServedVersion version : versions) {
+            stats.add(statistics(version));
+        }
+        ctx.json(body);
+    }
+
+    private ObjectNode statistics(ServedVersion version) {
+        InferenceStatistics.Snapshot stats = version.statistics().snapshot();
+        ObjectNode node = json.createObjectNode();
+        node.put("name", version.name());
+        node.put("version", Long.toString(version.version()));
+        node.put("last_inference", stats.lastInferenceMillis());
+        node.put("inference_count", stats.inferenceCount());
+        node.put("execution_count", stats.executionCount());
+        ObjectNode inference = node.putObject("inference_stats");
+        duration(inference, "success", stats.success());
+        duration(inference, "fail", stats.fail());
+        duration(inference, "queue", stats.queue());
+        duration(inference, "compute_input", stats.computeInput());
+        duration(inference, "compute_infer", stats.computeInfer());
+        duration(inference, "compute_output", stats.computeOutput());
+        duration(inference, "cache_hit", new InferenceStatistics.Duration(0, 0));
+        duration(inference, "cache_miss", new InferenceStatistics.Duration(0, 0));
+        ArrayNode batches = node.putArray("batch_stats");
+        for (InferenceStatistics.BatchStatistics batch : stats.batches()) {
+            ObjectNode entry = batches.addObject();
+            entry.put("batch_size", batch.batchSize());
+            duration(entry, "compute_input", batch.computeInput());
+            duration(entry, "compute_infer", batch.computeInfer());
+            duration(entry, "compute_output", batch.computeOutput());
+        }
+        return node;
+    }
+
+    private static void duration(ObjectNode parent, String field, InferenceStatistics.Duration duration) {
+        parent.putObject(field).put("count", duration.count()).put("ns", duration.ns());
+    }
+
+    /** {@code POST /v2/repository/index}: every model of the repository with its state; {"ready": true} for serving ones. */
+    public void repositoryIndex(Context ctx) {
+        boolean readyOnly = false;
+        byte[] bytes = ctx.bodyAsBytes();
+        if (bytes.length > 0) {
+            JsonNode body = body(ctx);
+            if (!body.isObject()) {
+                throw ApiException.badRequest("body must be an object such as {\"ready\": true}, or empty");
+            }
+            JsonNode ready = body.get("ready");
+            if (ready != null && !ready.isBoolean()) {
+                throw ApiException.badRequest("\"ready\" is " + ready + ", expected true or false");
+            }
+            readyOnly = ready != null && ready.asBoolean();
+        }
+        ArrayNode index = json.createArrayNode();
+        for (ModelStore.IndexEntry entry : store.index(readyOnly)) {
+            ObjectNode row = index.addObject();
+            row.put("name", entry.name());
+            if (!entry.version().isEmpty()) {
+                row.put("version", entry.version());
+            }
+            row.put("state", entry.state().name());
+            if (entry.reason() != null && !entry.reason().isEmpty()) {
+                row.put("reason", entry.reason());
+            }
+        }
+        ctx.json(index);
+    }
+
+    /** {@code POST /v2/repository/models/{name}/load}: loads or reloads the model from the repository. */
+    public void repositoryLoad(Context ctx) {
+        requireNoLoadParameters(ctx, "load");
+        store.load(ctx.pathParam("name"));
+        ctx.json(Map.of());
+    }
+
+    /** {@code POST /v2/repository/models/{name}/unload}: stops serving the model once its requests are answered. */
+    public void repositoryUnload(Context ctx) {
+        requireNoLoadParameters(ctx, "unload");
+        store.unload(ctx.pathParam("name"));
+        ctx.json(Map.of());
+    }
+
+    /** Triton's load may carry a config or files to load instead of the repository's; this server loads from disk only. */
+    private void requireNoLoadParameters(Context ctx, String action) {
+        if (ctx.bodyAsBytes().length == 0) {
+            return;
+        }
+        JsonNode body = body(ctx);
+        if (!body.isObject()) {
+            throw ApiException.badRequest("body must be an object or empty");
+        }
+        JsonNode parameters = body.path("parameters");
+        if (!parameters.isMissingNode() && !parameters.isObject()) {
+            throw ApiException.badRequest("\"parameters\" must be an object");
+        }
+        List<String> unsupported = new ArrayList<>();
+        parameters.fieldNames().forEachRemaining(name -> {
+            if (!name.equals("unload_dependents")) {
+                unsupported.add(name);
+            }
+        });
+        if (!unsupported.isEmpty()) {
+            throw ApiException.badRequest(action + " parameters " + unsupported + " are not supported: this server "
+                    + action + "s models from the repository directory as they are on disk");
+        }
+    }
+
+    public void infer(Context ctx) {
+        ServedModel model = model(ctx);
+        requireMediaType(ctx, true);
+        whileAdmitted(model.admit(versionParam(ctx)), admission -> infer(ctx, admission));
+    }
+
+    private void infer(Context ctx, ServedVersion.Admission admission) {
+        ServedVersion model = admission.version();
         InferenceJson.Request request = InferenceJson.parseRequest(json, ctx.bodyAsBytes(),
                 ctx.header(BinaryTensors.HEADER_LENGTH));
         CompletableFuture<Map<String, NamedTensor>> pending = model.infer(request.inputs(), request.outputs());
-        respondWhenDone(ctx, pending.whenComplete((outputs, failure) -> model.release()), outputs -> {
+        respondWhenDone(ctx, pending.whenComplete((outputs, failure) -> admission.close()), outputs -> {
             InferenceJson.Body body = InferenceJson.response(json, model.name(), model.version(), request, outputs);
             if (body.hasBinary()) {
                 ctx.header(BinaryTensors.HEADER_LENGTH, Integer.toString(body.jsonLength()))
@@ -112,12 +258,13 @@ public final class Routes {
      * {@code ?model=}, else "dualnet", else the first dualnet model.
      */
     public void predict(Context ctx) {
-        ServedModel model = dualnetModel(ctx.queryParam("model"));
+        ServedModel served = dualnetModel(ctx.queryParam("model"));
         requireMediaType(ctx, false);
-        whileAdmitted(model, () -> predict(ctx, model));
+        whileAdmitted(served.admit(null), admission -> predict(ctx, admission));
     }
 
-    private void predict(Context ctx, ServedModel model) {
+    private void predict(Context ctx, ServedVersion.Admission admission) {
+        ServedVersion model = admission.version();
         JsonNode body = body(ctx);
         boolean single = body.isObject();
         List<JsonNode> items = new ArrayList<>();
@@ -166,7 +313,7 @@ public final class Routes {
         CompletableFuture<List<Map<String, NamedTensor>>> all = CompletableFuture
                 .allOf(parts.toArray(CompletableFuture[]::new))
                 .thenApply(done -> parts.stream().map(CompletableFuture::join).toList());
-        respondWhenDone(ctx, all.whenComplete((outputs, failure) -> model.release()),
+        respondWhenDone(ctx, all.whenComplete((outputs, failure) -> admission.close()),
                 outputs -> ctx.json(predictions(model.name(), outputs, n, single)));
     }
 
@@ -211,7 +358,7 @@ public final class Routes {
     /** {@code GET /models/{name}/card}: the model card written at export, when there is one. */
     public void modelCard(Context ctx) throws IOException {
         ServedModel model = model(ctx);
-        Path card = model.file().getParent().getParent().resolve(ModelRepository.CARD_FILE);
+        Path card = store.entryDirectory(model.name()).resolve(ModelRepository.CARD_FILE);
         if (!Files.isRegularFile(card)) {
             throw ApiException.notFound("model '" + model.name() + "' has no " + ModelRepository.CARD_FILE);
         }
@@ -224,13 +371,15 @@ public final class Routes {
         for (ServedModel model : store.all()) {
             ObjectNode entry = list.addObject();
             entry.put("name", model.name());
-            entry.put("version", model.version());
             entry.put("ready", model.ready());
-            entry.put("dualnet", model.ready() && model.isDualnet());
             if (model.ready()) {
-                entry.put("execution_provider", model.executionProvider().name());
-                entry.put("parity", model.parity());
+                ServedVersion latest = model.version(null);
+                entry.put("version", latest.version());
+                entry.put("dualnet", latest.isDualnet());
+                entry.put("execution_provider", latest.executionProvider().name());
+                entry.put("parity", latest.parity());
             } else {
+                entry.put("dualnet", false);
                 entry.put("reason", model.reason());
             }
         }
@@ -327,58 +476,54 @@ public final class Routes {
     }
 
     /**
-     * Runs {@code submit} holding a place in the model's queue, or refuses with 503 when it is
-     * full. {@code submit} releases the place once its inference completes; a failure before that
-     * releases it here.
+     * Runs {@code submit} under an admission (a place in the version's queue, taken before the body
+     * is parsed). {@code submit} closes it once its inference completes; a failure before that
+     * closes it here.
      */
-    private static void whileAdmitted(ServedModel model, Runnable submit) {
-        if (!model.tryAdmit()) {
-            throw new ApiException(503, "model '" + model.name() + "' is busy: its queue holds "
-                    + model.maxQueueSize() + " requests; retry later", 1);
-        }
+    private static void whileAdmitted(ServedVersion.Admission admission, java.util.function.Consumer<ServedVersion.Admission> submit) {
         try {
-            submit.run();
+            submit.accept(admission);
         } catch (RuntimeException e) {
-            model.release();
+            admission.close();
             throw e;
         }
     }
 
     private ServedModel model(Context ctx) {
         String name = ctx.pathParam("name");
-        ServedModel model = store.get(name).orElseThrow(() -> ApiException.notFound("unknown model '" + name
+        return store.get(name).orElseThrow(() -> ApiException.notFound("unknown model '" + name
                 + "'; models: " + store.all().stream().map(ServedModel::name).toList()));
-        String version = ctx.pathParamMap().get("version");
-        if (version != null && !version.equals(Long.toString(model.version()))) {
-            throw ApiException.notFound("model '" + name + "' has no version '" + version + "'; it serves version "
-                    + model.version());
-        }
-        return model;
     }
 
-    private ServedModel readyModel(Context ctx) {
-        ServedModel model = model(ctx);
-        if (!model.ready()) {
-            throw new ApiException(503, "model '" + model.name() + "' is not ready: " + model.reason());
+    /** The version a path names; null when it names none. */
+    private static Long versionParam(Context ctx) {
+        String version = ctx.pathParamMap().get("version");
+        if (version == null) {
+            return null;
         }
-        return model;
+        if (!version.matches("[1-9][0-9]{0,17}")) {
+            throw ApiException.notFound("no version '" + abbreviate(version) + "': versions are positive integers");
+        }
+        return Long.parseLong(version);
     }
 
     private ServedModel dualnetModel(String name) {
         if (name != null) {
             ServedModel model = store.get(name).orElseThrow(() -> ApiException.notFound("unknown model '" + name + "'"));
-            if (!model.ready()) {
-                throw new ApiException(503, "model '" + name + "' is not ready: " + model.reason());
-            }
-            if (!model.isDualnet()) {
+            if (!model.version(null).isDualnet()) {
                 throw ApiException.badRequest("model '" + name + "' does not have the dualnet inputs and outputs; "
                         + "use /v2/models/" + name + "/infer");
             }
             return model;
         }
-        return store.get("dualnet").filter(m -> m.ready() && m.isDualnet())
-                .or(() -> store.all().stream().filter(m -> m.ready() && m.isDualnet()).findFirst())
+        return store.get("dualnet").filter(Routes::servesDualnet)
+                .or(() -> store.all().stream().filter(Routes::servesDualnet).findFirst())
                 .orElseThrow(() -> new ApiException(503, "no ready dualnet model to predict with"));
+    }
+
+    private static boolean servesDualnet(ServedModel model) {
+        List<ServedVersion> versions = model.versions();
+        return !versions.isEmpty() && versions.get(versions.size() - 1).isDualnet();
     }
 
     /**

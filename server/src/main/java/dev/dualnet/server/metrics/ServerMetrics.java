@@ -1,6 +1,7 @@
 package dev.dualnet.server.metrics;
 
 import dev.dualnet.server.models.ServedModel;
+import dev.dualnet.server.models.ServedVersion;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -31,7 +32,7 @@ public final class ServerMetrics {
             .register(registry);
     private final Gauge models = Gauge.builder()
             .name("dualnet_model_ready")
-            .help("1 if the model serves, 0 if it was refused at load; labels say where it runs")
+            .help("1 per serving model version, 0 for a model that serves none; labels say where it runs")
             .labelNames("model", "version", "execution_provider", "parity")
             .register(registry);
 
@@ -44,11 +45,17 @@ public final class ServerMetrics {
         batchSizes.observe(rows);
     }
 
-    public void recordModels(Collection<ServedModel> served) {
+    /** Replaces the model gauge with one series per serving version, and one at 0 per model that serves none. */
+    public synchronized void recordModels(Collection<ServedModel> served) {
+        models.clear();
         for (ServedModel model : served) {
-            models.labelValues(model.name(), Long.toString(model.version()),
-                    model.ready() ? model.executionProvider().name() : "none",
-                    model.ready() ? model.parity() : "failed").set(model.ready() ? 1 : 0);
+            if (!model.ready()) {
+                models.labelValues(model.name(), "", "none", "failed").set(0);
+            }
+            for (ServedVersion version : model.versions()) {
+                models.labelValues(model.name(), Long.toString(version.version()), version.executionProvider().name(),
+                        version.parity()).set(1);
+            }
         }
     }
 

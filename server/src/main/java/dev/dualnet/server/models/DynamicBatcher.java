@@ -3,6 +3,7 @@ package dev.dualnet.server.models;
 import dev.dualnet.runtime.InvalidInputException;
 import dev.dualnet.runtime.NamedTensor;
 import dev.dualnet.runtime.OnnxModel;
+import dev.dualnet.runtime.RunPhases;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,96 +20,154 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Gathers concurrent requests to one model into a single runtime call, like Triton's dynamic
- * batcher: the first waiting request opens a batch, which takes further compatible requests until
- * it holds {@code maxBatchRows} rows or {@code maxDelayMicros} have passed, then runs once; each
- * request gets back its own rows. Requests are compatible when they ask for the same outputs and
- * their inputs agree on every dimension but the first.
+ * Gathers concurrent requests to one model version into single runtime calls, like Triton's
+ * dynamic batcher. Each model instance has a worker: the first waiting request opens a batch, which
+ * takes further compatible requests until it holds {@code maxBatchRows} rows, reaches a preferred
+ * size with no other request waiting (or the largest preferred size), or {@code maxDelayMicros}
+ * have passed; then it runs once on the worker's instance and each request gets back its own rows.
+ * Requests are compatible when they ask for the same outputs and their inputs agree on every
+ * dimension but the first. A request that waited longer than the queue timeout is refused instead
+ * of run.
  */
 public final class DynamicBatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
 
-    private final OnnxModel model;
-    private final int maxBatchRows;
+    /**
+     * How batches form.
+     *
+     * @param maxBatchRows the most rows one runtime call takes
+     * @param maxDelayMicros how long an open batch waits for more requests
+     * @param preferredSizes batch sizes worth closing a batch at, ascending; empty for none
+     * @param queueTimeoutMicros how long a request may wait before it is refused; 0 for no limit
+     */
+    public record Policy(int maxBatchRows, long maxDelayMicros, List<Integer> preferredSizes, long queueTimeoutMicros) {
+        public Policy {
+            if (maxBatchRows < 1) {
+                throw new IllegalArgumentException("maxBatchRows must be at least 1, got " + maxBatchRows);
+            }
+            preferredSizes = preferredSizes.stream().filter(size -> size > 0 && size <= maxBatchRows).sorted()
+                    .distinct().toList();
+        }
+
+        int largestPreferred() {
+            return preferredSizes.isEmpty() ? Integer.MAX_VALUE : preferredSizes.get(preferredSizes.size() - 1);
+        }
+    }
+
+    private final String modelName;
+    private final Policy policy;
     private final long maxDelayNanos;
+    private final long queueTimeoutNanos;
+    private final InferenceStatistics statistics;
     private final IntConsumer batchSizeObserver;
     private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
-    private final Thread worker;
+    private final List<Thread> workers = new ArrayList<>();
     private volatile boolean running = true;
-    private Job carried;
 
-    private record Job(List<NamedTensor> feeds, Set<String> outputs, int rows, String signature,
+    private record Job(List<NamedTensor> feeds, Set<String> outputs, int rows, String signature, long enqueued,
             CompletableFuture<Map<String, NamedTensor>> result) {}
 
     /**
+     * @param instances the sessions to run on, one worker each
+     * @param statistics told the queue time of every request and the durations of every call
      * @param batchSizeObserver told the row count of every batch run, for metrics
      */
-    public DynamicBatcher(OnnxModel model, int maxBatchRows, long maxDelayMicros, IntConsumer batchSizeObserver) {
-        this.model = model;
-        this.maxBatchRows = maxBatchRows;
-        this.maxDelayNanos = TimeUnit.MICROSECONDS.toNanos(maxDelayMicros);
+    public DynamicBatcher(String modelName, List<OnnxModel> instances, Policy policy, InferenceStatistics statistics,
+            IntConsumer batchSizeObserver) {
+        this.modelName = modelName;
+        this.policy = policy;
+        this.maxDelayNanos = TimeUnit.MICROSECONDS.toNanos(policy.maxDelayMicros());
+        this.queueTimeoutNanos = TimeUnit.MICROSECONDS.toNanos(policy.queueTimeoutMicros());
+        this.statistics = statistics;
         this.batchSizeObserver = batchSizeObserver;
-        this.worker = new Thread(this::loop, "batcher-" + model.path().getParent().getParent().getFileName());
-        worker.setDaemon(true);
-        worker.start();
+        for (int i = 0; i < instances.size(); i++) {
+            OnnxModel instance = instances.get(i);
+            Thread worker = new Thread(() -> loop(instance), "batcher-" + modelName + "-" + i);
+            worker.setDaemon(true);
+            workers.add(worker);
+        }
+        workers.forEach(Thread::start);
     }
 
     /**
-     * Queues a validated request; the future completes with its outputs or the runtime's exception.
+     * Queues a validated request; the future completes with its outputs, the runtime's exception, or
+     * {@link ModelUnavailableException} when it waits past the queue timeout.
      *
      * @param rows the request's size along the first dimension of every input
      */
     public CompletableFuture<Map<String, NamedTensor>> submit(List<NamedTensor> feeds, Set<String> outputs, int rows) {
         CompletableFuture<Map<String, NamedTensor>> result = new CompletableFuture<>();
         if (!running) {
-            result.completeExceptionally(new IllegalStateException("the model is shutting down"));
+            result.completeExceptionally(new ModelUnavailableException("model '" + modelName + "' is shutting down",
+                    true));
             return result;
         }
-        queue.add(new Job(feeds, outputs, rows, signature(feeds, outputs), result));
+        queue.add(new Job(feeds, outputs, rows, signature(feeds, outputs), System.nanoTime(), result));
         return result;
     }
 
-    private void loop() {
+    private void loop(OnnxModel instance) {
+        Job carried = null;
         while (running || !queue.isEmpty() || carried != null) {
             try {
                 Job first = carried != null ? carried : queue.poll(100, TimeUnit.MILLISECONDS);
                 carried = null;
-                if (first == null) {
+                if (first == null || expired(first)) {
                     continue;
                 }
                 List<Job> batch = new ArrayList<>();
                 batch.add(first);
                 int rows = first.rows();
                 long deadline = System.nanoTime() + maxDelayNanos;
-                while (rows < maxBatchRows) {
-                    long wait = deadline - System.nanoTime();
+                while (rows < policy.maxBatchRows() && rows < policy.largestPreferred()) {
+                    // At a preferred size the batch takes only requests already waiting.
+                    long wait = policy.preferredSizes().contains(rows) ? 0 : deadline - System.nanoTime();
                     Job next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
                     if (next == null) {
                         break;
                     }
-                    if (!next.signature().equals(first.signature()) || rows + next.rows() > maxBatchRows) {
+                    if (expired(next)) {
+                        continue;
+                    }
+                    if (!next.signature().equals(first.signature()) || rows + next.rows() > policy.maxBatchRows()) {
                         carried = next;
                         break;
                     }
                     batch.add(next);
                     rows += next.rows();
                 }
-                run(batch, rows);
+                run(instance, batch, rows);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                LOG.error("batcher loop failed", e);
+                LOG.error("batcher loop of model '{}' failed", modelName, e);
             }
         }
     }
 
-    private void run(List<Job> batch, int rows) {
+    /** Refuses a request that waited past the queue timeout; true when it did. */
+    private boolean expired(Job job) {
+        if (queueTimeoutNanos <= 0 || System.nanoTime() - job.enqueued() <= queueTimeoutNanos) {
+            return false;
+        }
+        job.result().completeExceptionally(new ModelUnavailableException("the request waited longer than model '"
+                + modelName + "''s queue timeout of " + policy.queueTimeoutMicros() + " us"
+                + " (dynamic_batching.default_queue_policy.default_timeout_microseconds)", true));
+        return true;
+    }
+
+    private void run(OnnxModel instance, List<Job> batch, int rows) {
+        long start = System.nanoTime();
+        for (Job job : batch) {
+            statistics.queued(start - job.enqueued());
+        }
         batchSizeObserver.accept(rows);
+        RunPhases phases = (in, infer, out) -> statistics.executed(rows, batch.size(), in, infer, out);
         try {
             if (batch.size() == 1) {
                 Job job = batch.get(0);
-                job.result().complete(model.run(job.feeds(), job.outputs()));
+                job.result().complete(instance.run(job.feeds(), job.outputs(), phases));
                 return;
             }
             List<NamedTensor> merged = new ArrayList<>();
@@ -119,7 +178,7 @@ public final class DynamicBatcher implements AutoCloseable {
                 }
                 merged.add(concat(parts, rows));
             }
-            Map<String, NamedTensor> out = model.run(merged, batch.get(0).outputs());
+            Map<String, NamedTensor> out = instance.run(merged, batch.get(0).outputs(), phases);
             int from = 0;
             for (Job job : batch) {
                 Map<String, NamedTensor> own = new LinkedHashMap<>();
@@ -134,16 +193,17 @@ public final class DynamicBatcher implements AutoCloseable {
                 batch.get(0).result().completeExceptionally(e);
             } else {
                 // One request's values failed the whole batch: each runs alone, so only it gets the error.
-                batch.forEach(this::runAlone);
+                batch.forEach(job -> runAlone(instance, job));
             }
         } catch (RuntimeException e) {
             batch.forEach(job -> job.result().completeExceptionally(e));
         }
     }
 
-    private void runAlone(Job job) {
+    private void runAlone(OnnxModel instance, Job job) {
         try {
-            job.result().complete(model.run(job.feeds(), job.outputs()));
+            job.result().complete(instance.run(job.feeds(), job.outputs(),
+                    (in, infer, out) -> statistics.executed(job.rows(), 1, in, infer, out)));
         } catch (RuntimeException e) {
             job.result().completeExceptionally(e);
         }
@@ -189,14 +249,18 @@ public final class DynamicBatcher implements AutoCloseable {
         return key.toString();
     }
 
-    /** Stops taking requests, finishes the queued ones, and stops the worker. */
+    /** Stops taking requests, finishes the queued ones, and stops the workers. */
     @Override
     public void close() {
         running = false;
-        try {
-            worker.join(TimeUnit.SECONDS.toMillis(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (Thread worker : workers) {
+            try {
+                worker.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 }

@@ -1,169 +1,130 @@
 package dev.dualnet.server.models;
 
-import dev.dualnet.common.DualNetInterface;
-import dev.dualnet.runtime.DualNetPredictor;
-import dev.dualnet.runtime.ExecutionProvider;
-import dev.dualnet.runtime.InvalidInputException;
-import dev.dualnet.runtime.NamedTensor;
-import dev.dualnet.runtime.OnnxModel;
-import dev.dualnet.runtime.config.ModelSignature;
-import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 
 /**
- * One model of the repository as the server sees it: ready to serve, or refused with the reason.
- * Ready models run through a {@link DynamicBatcher} when batching is on and every input is batched
- * along its first dimension.
+ * One model of the repository by name: the versions it serves now, or the reason it serves none.
+ * The set of versions is replaced as a whole when the model loads, reloads or unloads, so a request
+ * sees either the old set or the new one, never a mix.
  */
-public final class ServedModel implements AutoCloseable {
-    /** Whether a model serves, and why not. */
-    public enum Status {
+public final class ServedModel {
+    /** Triton's states of a model in the repository index. */
+    public enum State {
         READY,
-        FAILED
+        UNAVAILABLE,
+        LOADING,
+        UNLOADING
     }
+
+    /** The versions serving, by number, and why the model is not (fully) what was asked. */
+    private record Snapshot(NavigableMap<Long, ServedVersion> versions, String reason) {}
 
     private final String name;
-    private final long version;
-    private final Path file;
-    private final Status status;
-    private final String reason;
-    private final OnnxModel model;
-    private final boolean dualnet;
-    private final DynamicBatcher batcher;
-    private final String parity;
-    private final int maxQueueSize;
-    private final RequestValidator validator;
-    private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile Snapshot snapshot = new Snapshot(Collections.emptyNavigableMap(), "not loaded");
+    private volatile State transition;
 
-    private ServedModel(String name, long version, Path file, Status status, String reason, OnnxModel model,
-            boolean dualnet, DynamicBatcher batcher, String parity, int maxQueueSize, RequestValidator validator) {
+    ServedModel(String name) {
         this.name = name;
-        this.version = version;
-        this.file = file;
-        this.status = status;
-        this.reason = reason;
-        this.model = model;
-        this.dualnet = dualnet;
-        this.batcher = batcher;
-        this.parity = parity;
-        this.maxQueueSize = maxQueueSize;
-        this.validator = validator;
-    }
-
-    static ServedModel ready(String name, long version, OnnxModel model, RequestValidator validator,
-            DynamicBatcher batcher, String parity, int maxQueueSize) {
-        return new ServedModel(name, version, model.path(), Status.READY, null, model,
-                DualNetPredictor.hasDualnetInterface(model), batcher, parity, maxQueueSize, validator);
-    }
-
-    /** @param reason why it does not serve, fit for clients: no paths, no library names */
-    static ServedModel failed(String name, long version, Path file, String reason) {
-        return new ServedModel(name, version, file, Status.FAILED, reason, null, false, null, null, 0, null);
-    }
-
-    /**
-     * Takes a place in the model's queue, which holds the requests admitted and not yet
-     * answered; {@link #release} gives it back.
-     *
-     * @return false when the queue is full, so the request should be refused at once
-     */
-    public boolean tryAdmit() {
-        if (held.incrementAndGet() > maxQueueSize) {
-            held.decrementAndGet();
-            return false;
-        }
-        return true;
-    }
-
-    /** Gives back the place a successful {@link #tryAdmit} took. */
-    public void release() {
-        held.decrementAndGet();
-    }
-
-    /** Requests the model holds at once, queued or running. */
-    public int maxQueueSize() {
-        return maxQueueSize;
     }
 
     public String name() {
         return name;
     }
 
-    public long version() {
-        return version;
-    }
-
-    public Path file() {
-        return file;
-    }
-
+    /** Whether at least one version serves. */
     public boolean ready() {
-        return status == Status.READY;
-    }
-
-    public String reason() {
-        return reason;
-    }
-
-    /** "passed", "none" (no bundle) or null when the model was refused. */
-    public String parity() {
-        return parity;
-    }
-
-    public ExecutionProvider executionProvider() {
-        return model == null ? null : model.executionProvider();
-    }
-
-    /** The interface clients see: its config.pbtxt resolved against the graph. */
-    public ModelSignature signature() {
-        return validator.signature();
-    }
-
-    /** Whether the model has the dualnet interface, so /predict can use it. */
-    public boolean isDualnet() {
-        return dualnet;
+        return !snapshot.versions().isEmpty();
     }
 
     /**
-     * Runs a request, batched with others when possible.
-     *
-     * @throws InvalidInputException if the request does not fit the model's signature
+     * Why the model serves no version, or why its last load failed while older versions kept
+     * serving; null when neither. Fit for clients: no paths, no library names.
      */
-    public CompletableFuture<Map<String, NamedTensor>> infer(List<NamedTensor> feeds, Set<String> outputs) {
-        RequestValidator.Checked request = validator.check(feeds, outputs);
-        if (dualnet) {
-            checkDualnetValues(request.feeds());
-        }
-        if (batcher == null || !request.batched()) {
-            return CompletableFuture.completedFuture(model.run(request.feeds(), request.outputs()));
-        }
-        model.validate(request.feeds(), request.outputs());
-        return batcher.submit(request.feeds(), request.outputs(), request.rows());
+    public String reason() {
+        return snapshot.reason();
     }
 
-    /** dualnet's value ranges, which the model's types alone do not express. */
-    private static void checkDualnetValues(List<NamedTensor> feeds) {
-        for (NamedTensor feed : feeds) {
-            if (feed.name().equals(DualNetInterface.IMAGE) && feed.data() instanceof float[] pixels) {
-                DualNetPredictor.checkPixels(pixels);
-            } else if (feed.name().equals(DualNetInterface.NUMBER) && feed.data() instanceof long[] numbers) {
-                for (int i = 0; i < numbers.length; i++) {
-                    DualNetPredictor.checkNumber(i, numbers[i]);
-                }
+    /** The state for the repository index: a load or unload in progress, else READY or UNAVAILABLE. */
+    public State state() {
+        State now = transition;
+        return now != null ? now : ready() ? State.READY : State.UNAVAILABLE;
+    }
+
+    /** The versions serving, ascending. */
+    public List<ServedVersion> versions() {
+        return new ArrayList<>(snapshot.versions().values());
+    }
+
+    /**
+     * The version a request names, or the highest serving one when it names none.
+     *
+     * @param version the requested version, or null
+     * @throws ModelUnavailableException when the model serves no version
+     * @throws UnknownModelException when it does not serve the named one
+     */
+    public ServedVersion version(Long version) {
+        Snapshot current = snapshot;
+        if (current.versions().isEmpty()) {
+            throw new ModelUnavailableException("model '" + name + "' is not ready: " + current.reason(), false);
+        }
+        if (version == null) {
+            return current.versions().lastEntry().getValue();
+        }
+        ServedVersion served = current.versions().get(version);
+        if (served == null) {
+            throw new UnknownModelException("model '" + name + "' has no version '" + version + "'; it serves version"
+                    + (current.versions().size() == 1 ? " " : "s ") + joined(current.versions().keySet()));
+        }
+        return served;
+    }
+
+    /**
+     * Admits a request to the named version, or to the highest serving one; a version that a reload
+     * retires meanwhile is passed over for its successor.
+     *
+     * @throws ModelUnavailableException when the model serves no version or the version's queue is full
+     * @throws UnknownModelException when it does not serve the named version
+     */
+    public ServedVersion.Admission admit(Long version) {
+        while (true) {
+            ServedVersion.Admission admission = version(version).tryAdmit();
+            if (admission != null) {
+                return admission;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Serves {@code versions} from now on; returns those no longer served. */
+    List<ServedVersion> replace(NavigableMap<Long, ServedVersion> versions, String reason) {
+        Snapshot old = snapshot;
+        snapshot = new Snapshot(Collections.unmodifiableNavigableMap(new TreeMap<>(versions)), reason);
+        List<ServedVersion> gone = new ArrayList<>();
+        for (ServedVersion before : old.versions().values()) {
+            if (versions.get(before.version()) != before) {
+                gone.add(before);
             }
         }
+        return gone;
     }
 
-    @Override
-    public void close() {
-        if (batcher != null) {
-            batcher.close();
-        }
-        if (model != null) {
-            model.close();
-        }
+    /** Keeps the versions serving and records why the last load did not change them. */
+    void failed(String reason) {
+        Snapshot old = snapshot;
+        snapshot = new Snapshot(old.versions(), reason);
+    }
+
+    void transition(State state) {
+        transition = state;
+    }
+
+    private static String joined(Iterable<Long> versions) {
+        List<String> names = new ArrayList<>();
+        versions.forEach(v -> names.add(Long.toString(v)));
+        return String.join(", ", names);
     }
 }
