@@ -3,6 +3,7 @@ package dev.dualnet.cli;
 import dev.dualnet.runtime.RuntimeOptions;
 import dev.dualnet.server.DualnetServer;
 import dev.dualnet.server.http.BufferedBodyHandler;
+import dev.dualnet.server.models.ModelControl;
 import dev.dualnet.server.models.ModelStore;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -15,8 +16,9 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Serve every ONNX model in a Triton-style model repository over HTTP: the Open Inference Protocol "
-                    + "(KServe v2) at /v2, POST /predict for dualnet models, GET /metrics for Prometheus, and a page "
-                    + "to try the model at /. SIGTERM drains in-flight requests and exits 0.",
+                    + "(KServe v2) at /v2 with Triton's model configuration, statistics and repository extensions, "
+                    + "POST /predict for dualnet models, GET /metrics for Prometheus, and a page to try the model at /. "
+                    + "SIGTERM drains in-flight requests and exits 0.",
             ""
         })
 final class ServeCommand implements Callable<Integer> {
@@ -78,6 +80,24 @@ final class ServeCommand implements Callable<Integer> {
             description = "auto (CUDA when available, else CPU), cuda or cpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--model-control", defaultValue = "none", paramLabel = "MODE",
+            description = "none: the models found at startup serve until the server stops; explicit: POST "
+                    + "/v2/repository/models/NAME/load and /unload change what serves; poll: the repository is also "
+                    + "rescanned every --repository-poll-secs and its changes followed (default: ${DEFAULT-VALUE}). "
+                    + "Load and unload are open to anyone who reaches the port: keep --host 127.0.0.1 or a private "
+                    + "address with them.")
+    String modelControl;
+
+    @Option(names = "--repository-poll-secs", defaultValue = "15", paramLabel = "S",
+            description = "With --model-control poll: seconds between rescans of the repository (default: "
+                    + "${DEFAULT-VALUE}).")
+    long pollSeconds;
+
+    @Option(names = "--load-model", paramLabel = "NAME",
+            description = "With --model-control explicit: load only this model at startup; repeat for more (default: "
+                    + "every model).")
+    java.util.List<String> loadModels = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
@@ -96,12 +116,20 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         RuntimeOptions.Device dev = RuntimeOptions.Device.parse(device);
+        ModelControl control = ModelControl.parse(modelControl);
+        if (control == ModelControl.POLL) {
+            requireAtLeast("--repository-poll-secs", pollSeconds, 1);
+        }
+        if (!loadModels.isEmpty() && control != ModelControl.EXPLICIT) {
+            throw new IllegalArgumentException("--load-model applies with --model-control explicit");
+        }
         DualnetServer.Settings settings = new DualnetServer.Settings(host, port, modelDir,
                 new ModelStore.Settings(new RuntimeOptions(dev, 0, intraOpThreads, RuntimeOptions.Optimization.ALL),
                         !noBatching, maxBatchSize, batchDelayMicros, maxQueueSize),
                 new BufferedBodyHandler.Limits(parseSize("--body-limit", bodyLimit, 1024), bodyTimeoutMillis,
                         parseSize("--min-body-rate", minBodyRate, 1), 1_000),
-                threads, corsOrigins);
+                threads, corsOrigins,
+                new ModelStore.Control(control, java.util.Set.copyOf(loadModels), pollSeconds));
         DualnetServer server;
         try {
             server = DualnetServer.start(settings);

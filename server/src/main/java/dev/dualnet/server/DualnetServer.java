@@ -184,12 +184,13 @@ public final class DualnetServer implements AutoCloseable {
             config.routes.get("/v2/health/live", tracked(self, routes::live));
             config.routes.get("/v2/health/ready", tracked(self, routes::ready));
             config.routes.get("/v2", tracked(self, routes::serverMetadata));
+            // Before /v2/models/{name}, which would take "stats" for a model's name.
+            config.routes.get("/v2/models/stats", tracked(self, routes::modelStatistics));
             config.routes.get("/v2/models/{name}", tracked(self, routes::modelMetadata));
             config.routes.get("/v2/models/{name}/versions/{version}", tracked(self, routes::modelMetadata));
             config.routes.get("/v2/models/{name}/ready", tracked(self, routes::modelReady));
             config.routes.get("/v2/models/{name}/config", tracked(self, routes::modelConfig));
             config.routes.get("/v2/models/{name}/versions/{version}/config", tracked(self, routes::modelConfig));
-            config.routes.get("/v2/models/stats", tracked(self, routes::modelStatistics));
             config.routes.get("/v2/models/{name}/stats", tracked(self, routes::modelStatistics));
             config.routes.get("/v2/models/{name}/versions/{version}/stats", tracked(self, routes::modelStatistics));
             config.routes.post("/v2/repository/index", tracked(self, routes::repositoryIndex));

@@ -484,7 +484,7 @@ public final class Routes {
         try {
             submit.accept(admission);
         } catch (RuntimeException e) {
-            admission.close();
+            admission.failed();
             throw e;
         }
     }

@@ -59,9 +59,18 @@ public final class ServedVersion {
     /** A request's hold on a version: a place in its queue, and the version kept open. Closing is idempotent. */
     public final class Admission implements AutoCloseable {
         private final AtomicInteger open = new AtomicInteger(1);
+        private final long admitted = System.nanoTime();
 
         public ServedVersion version() {
             return ServedVersion.this;
+        }
+
+        /** Closes an admission whose request failed before its inference was submitted, counting the failure. */
+        public void failed() {
+            if (open.get() == 1) {
+                statistics.failed(System.nanoTime() - admitted);
+            }
+            close();
         }
 
         @Override
@@ -135,32 +144,27 @@ public final class ServedVersion {
 
     /**
      * Runs a request of an admission, batched with others when the model batches; the statistics
-     * count it when its future completes.
+     * count it when its future completes. A request that throws here is counted by
+     * {@link Admission#failed()}.
      *
      * @throws InvalidInputException if the request does not fit the model's signature
      */
     public CompletableFuture<Map<String, NamedTensor>> infer(List<NamedTensor> feeds, Set<String> outputs) {
         long start = System.nanoTime();
         CompletableFuture<Map<String, NamedTensor>> result;
-        int rows;
-        try {
-            RequestValidator.Checked request = validator.check(feeds, outputs);
-            if (dualnet) {
-                checkDualnetValues(request.feeds());
-            }
-            rows = Math.max(1, request.rows());
-            if (batcher == null || !request.batched()) {
-                OnnxModel instance = instances.get(Math.floorMod(next.getAndIncrement(), instances.size()));
-                statistics.queued(0);
-                result = CompletableFuture.completedFuture(instance.run(request.feeds(), request.outputs(),
-                        (in, infer, out) -> statistics.executed(rows, 1, in, infer, out)));
-            } else {
-                instances.get(0).validate(request.feeds(), request.outputs());
-                result = batcher.submit(request.feeds(), request.outputs(), request.rows());
-            }
-        } catch (RuntimeException e) {
-            statistics.failed(System.nanoTime() - start);
-            throw e;
+        RequestValidator.Checked request = validator.check(feeds, outputs);
+        if (dualnet) {
+            checkDualnetValues(request.feeds());
+        }
+        int rows = Math.max(1, request.rows());
+        if (batcher == null || !request.batched()) {
+            OnnxModel instance = instances.get(Math.floorMod(next.getAndIncrement(), instances.size()));
+            statistics.queued(0);
+            result = CompletableFuture.completedFuture(instance.run(request.feeds(), request.outputs(),
+                    (in, infer, out) -> statistics.executed(rows, 1, in, infer, out)));
+        } else {
+            instances.get(0).validate(request.feeds(), request.outputs());
+            result = batcher.submit(request.feeds(), request.outputs(), request.rows());
         }
         return result.whenComplete((out, failure) -> {
             if (failure == null) {

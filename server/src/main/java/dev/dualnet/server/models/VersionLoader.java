@@ -94,7 +94,7 @@ final class VersionLoader {
                 signature = ModelSignature.resolve(name, config, instances.get(0).inputs(), instances.get(0).outputs(),
                         settings.maxBatchSize());
             } catch (ModelLoadException e) {
-                throw new LoadFailure(e.getMessage(), e.getMessage());
+                throw new LoadFailure(label + ": " + e.getMessage(), label + ": " + e.getMessage());
             }
             if (signature.derived()) {
                 LOG.warn("model '{}' has no {}: its interface is derived from the graph (max_batch_size {})", name,
@@ -169,7 +169,7 @@ final class VersionLoader {
                 throw new LoadFailure(label + ": " + ModelRepository.MODEL_FILE + " cannot be loaded "
                         + (cuda ? "on GPU " + placement.deviceId() + " as its instance_group asks (no usable CUDA device"
                                 + " or build)" : "(not a valid ONNX model, or one with operators, types or a device"
-                                + " this server cannot run)"), e.getMessage());
+                                + " this server cannot run)"), label + ": " + e.getMessage());
             }
         }
         if (instances.size() > 1) {

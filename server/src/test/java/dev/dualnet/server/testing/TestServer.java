@@ -66,6 +66,14 @@ public final class TestServer implements AutoCloseable {
         return start(settings(repository, batching, batchDelayMicros));
     }
 
+    /** A server whose repository may change while it runs, as {@code control} allows. */
+    public static TestServer start(Path repository, boolean batching, long batchDelayMicros, ModelStore.Control control)
+            throws IOException {
+        DualnetServer.Settings base = settings(repository, batching, batchDelayMicros);
+        return start(new DualnetServer.Settings(base.host(), base.port(), base.modelDir(), base.models(), base.body(),
+                base.threads(), base.corsOrigins(), control));
+    }
+
     /** The settings {@link #start(Path, boolean, long)} uses, for tests that change one of them. */
     public static DualnetServer.Settings settings(Path repository, boolean batching, long batchDelayMicros) {
         return new DualnetServer.Settings("127.0.0.1", 0, repository,
