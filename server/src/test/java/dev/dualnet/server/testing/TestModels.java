@@ -11,7 +11,7 @@ import java.nio.file.StandardCopyOption;
 /**
  * Small ONNX models built for the server's tests (server/src/test/resources/onnx): {@code tagged}
  * answers y = x + tag for x float32 [N, 1], its tag written into each copy so that versions answer
- * apart; {@code slow} takes x float32 [N, 8] through 400 rounds of a 512 x 512 product to y [N, 1].
+ * apart; {@code slow} takes x float32 [N, 8] through 40000 rounds of a 512 x 512 product to y [N, 1].
  */
 public final class TestModels {
     /** The tag as it stands in tagged.onnx, replaced in every copy. */
