@@ -158,7 +158,7 @@ class GrpcInferenceTest {
 
     @Test
     void typedAndRawInferAreBitEqualToRestsJsonAndBinaryAnswers() throws Exception {
-        List<NamedTensor> inputs = seedInputs(5, 3);
+        List<NamedTensor> inputs = digits.inputs(5, 3);
         Map<String, byte[]> binary = RestInfer.binary(server, "seed", inputs);
         HttpResponse<String> json = RestInfer.json(server, "seed", inputs);
         assertThat(json.statusCode()).as(json.body()).isEqualTo(200);
@@ -226,7 +226,7 @@ class GrpcInferenceTest {
 
     @Test
     void requestedOutputsAreTheOnlyOnesReturned() {
-        ModelInferResponse response = grpc.blocking().modelInfer(GrpcClient.typed("dualnet", seedInputs(3, 1))
+        ModelInferResponse response = grpc.blocking().modelInfer(GrpcClient.typed("dualnet", digits.inputs(3, 1))
                 .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("sum")).build());
         assertThat(response.getOutputsList()).extracting(o -> o.getName()).containsExactly("sum");
         float[] sum = GrpcClient.floats(response, 0);
@@ -264,7 +264,7 @@ class GrpcInferenceTest {
 
     @Test
     void unknownModelsAndVersionsAreNotFoundWithRestsMessages() throws Exception {
-        List<NamedTensor> inputs = seedInputs(0, 1);
+        List<NamedTensor> inputs = digits.inputs(0, 1);
         HttpResponse<String> unknown = RestInfer.json(server, "nope", inputs);
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertRefused(() -> grpc.blocking().modelInfer(GrpcClient.typed("nope", inputs).build()),
@@ -301,7 +301,7 @@ class GrpcInferenceTest {
 
     @Test
     void malformedRequestsAreInvalidArgumentsSayingWhatWasExpected() {
-        List<NamedTensor> inputs = seedInputs(0, 1);
+        List<NamedTensor> inputs = digits.inputs(0, 1);
         ModelInferRequest valid = GrpcClient.raw("seed", inputs).build();
 
         ModelInferRequest mixed = GrpcClient.typed("seed", inputs).addRawInputContents(valid.getRawInputContents(0))
@@ -378,7 +378,7 @@ class GrpcInferenceTest {
         });
         for (int i = 0; i < n; i++) {
             int row = i % digits.count();
-            List<NamedTensor> inputs = i == bad ? List.of(number(1)) : seedInputs(row, 1);
+            List<NamedTensor> inputs = i == bad ? List.of(number(1)) : digits.inputs(row, 1);
             ModelInferRequest.Builder request = i % 2 == 0 ? GrpcClient.typed("seed", inputs)
                     : GrpcClient.rawOutputs(GrpcClient.raw("seed", inputs));
             requests.onNext(request.setId("r" + i).build());
@@ -413,17 +413,6 @@ class GrpcInferenceTest {
                 .setModelName("seed").build()), Status.Code.UNIMPLEMENTED, "RepositoryModelUnload is not yet served");
         // The models stay as they were.
         assertThat(grpc.blocking().modelReady(ready("seed", "")).getReady()).isTrue();
-    }
-
-    private static List<NamedTensor> seedInputs(int first, int rows) {
-        float[] images = new float[rows * 784];
-        long[] numbers = new long[rows];
-        for (int r = 0; r < rows; r++) {
-            System.arraycopy(digits.image(first + r), 0, images, r * 784, 784);
-            numbers[r] = digits.number(first + r);
-        }
-        return List.of(new NamedTensor("image", ElementType.FP32, new long[] {rows, 1, 28, 28}, images),
-                new NamedTensor("number", ElementType.INT64, new long[] {rows}, numbers));
     }
 
     private static NamedTensor number(long value) {

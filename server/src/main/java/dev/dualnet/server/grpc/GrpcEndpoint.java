@@ -1,5 +1,6 @@
 package dev.dualnet.server.grpc;
 
+import dev.dualnet.server.http.ClientFaults;
 import dev.dualnet.server.models.ModelStore;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -27,11 +28,14 @@ public final class GrpcEndpoint implements AutoCloseable {
     private final Server server;
     private final GrpcInferenceService service;
     private final ExecutorService executor;
+    private final TransportLog transportLog;
 
-    private GrpcEndpoint(Server server, GrpcInferenceService service, ExecutorService executor) {
+    private GrpcEndpoint(Server server, GrpcInferenceService service, ExecutorService executor,
+            TransportLog transportLog) {
         this.server = server;
         this.service = service;
         this.executor = executor;
+        this.transportLog = transportLog;
     }
 
     /**
@@ -58,14 +62,17 @@ public final class GrpcEndpoint implements AutoCloseable {
                 .maxInboundMessageSize(maxMessageBytes)
                 .handshakeTimeout(HANDSHAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
                 .build();
+        TransportLog transportLog = new TransportLog(new ClientFaults());
+        transportLog.install();
         try {
             server.start();
         } catch (IOException e) {
+            transportLog.uninstall();
             executor.shutdownNow();
             throw new IOException("cannot listen for gRPC on " + host + ":" + port + ": " + rootMessage(e), e);
         }
         LOG.info("gRPC (Open Inference Protocol) listening on {}:{}", host, server.getPort());
-        return new GrpcEndpoint(server, service, executor);
+        return new GrpcEndpoint(server, service, executor, transportLog);
     }
 
     /** grpc-java words a bind failure as "Failed to bind"; the socket's own message says why. */
@@ -120,5 +127,6 @@ public final class GrpcEndpoint implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        transportLog.uninstall();
     }
 }

@@ -31,6 +31,10 @@ public final class GrpcClient implements AutoCloseable {
         return GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
+    public GRPCInferenceServiceGrpc.GRPCInferenceServiceFutureStub future() {
+        return GRPCInferenceServiceGrpc.newFutureStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
     public GRPCInferenceServiceGrpc.GRPCInferenceServiceStub async() {
         return GRPCInferenceServiceGrpc.newStub(channel);
     }
