@@ -17,8 +17,9 @@ import picocli.CommandLine.Option;
         description = {
             "Serve every ONNX model in a Triton-style model repository over HTTP: the Open Inference Protocol "
                     + "(KServe v2) at /v2 with Triton's model configuration, statistics and repository extensions, "
-                    + "POST /predict for dualnet models, GET /metrics for Prometheus, and a page to try the model at /. "
-                    + "SIGTERM drains in-flight requests and exits 0.",
+                    + "POST /predict for dualnet models, GET /metrics for Prometheus, and a page to try the model at /; "
+                    + "and the Open Inference Protocol over gRPC on --grpc-port. SIGTERM drains in-flight requests and "
+                    + "exits 0.",
             ""
         })
 final class ServeCommand implements Callable<Integer> {
@@ -27,6 +28,12 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT", description = "Port (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int port;
+
+    @Option(names = "--grpc-port", defaultValue = "8081", paramLabel = "PORT",
+            description = "Port of the Open Inference Protocol over gRPC (Triton's and KServe's "
+                    + "GRPCInferenceService), on the same host (default: ${DEFAULT-VALUE}; 0 = any free port; "
+                    + "-1 = no gRPC).")
+    int grpcPort;
 
     @Option(names = "--model-dir", defaultValue = "models", paramLabel = "DIR",
             description = "Model repository: NAME/config.pbtxt and NAME/VERSION/model.onnx (default: ${DEFAULT-VALUE}).")
@@ -103,6 +110,12 @@ final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port must be 0..65535, got " + port);
         }
+        if (grpcPort < DualnetServer.Settings.NO_GRPC || grpcPort > 65535) {
+            throw new IllegalArgumentException("--grpc-port must be 0..65535, or -1 for no gRPC, got " + grpcPort);
+        }
+        if (grpcPort == port && port != 0) {
+            throw new IllegalArgumentException("--grpc-port and --port are both " + port + "; give gRPC a port of its own");
+        }
         requireAtLeast("--max-batch-size", maxBatchSize, 1);
         requireAtLeast("--batch-delay-us", batchDelayMicros, 0);
         requireAtLeast("--threads", threads, 4);
@@ -128,7 +141,7 @@ final class ServeCommand implements Callable<Integer> {
                         !noBatching, maxBatchSize, batchDelayMicros, maxQueueSize),
                 new BufferedBodyHandler.Limits(parseSize("--body-limit", bodyLimit, 1024), bodyTimeoutMillis,
                         parseSize("--min-body-rate", minBodyRate, 1), 1_000),
-                threads, corsOrigins,
+                threads, corsOrigins, grpcPort,
                 new ModelStore.Control(control, java.util.Set.copyOf(loadModels), pollSeconds));
         DualnetServer server;
         try {
@@ -145,6 +158,9 @@ final class ServeCommand implements Callable<Integer> {
         }, "dualnet-shutdown"));
         System.out.printf("dualnet server listening on http://%s:%d (models: %s)%n", host, server.port(),
                 server.models().all().stream().map(m -> m.name() + (m.ready() ? "" : " [not ready]")).toList());
+        if (server.grpcPort() != DualnetServer.Settings.NO_GRPC) {
+            System.out.printf("gRPC (Open Inference Protocol) listening on %s:%d%n", host, server.grpcPort());
+        }
         stopped.await();
         return 0;
     }

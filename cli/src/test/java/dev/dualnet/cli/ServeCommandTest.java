@@ -58,11 +58,44 @@ class ServeCommandTest {
     }
 
     @Test
+    void aBadGrpcPortIsOneLineNamingTheOption() throws Exception {
+        Path repo = TestServer.repository(dir);
+        assertThat(serve(repo, "--grpc-port", "70000").strip())
+                .isEqualTo("error: --grpc-port must be 0..65535, or -1 for no gRPC, got 70000");
+        assertThat(serve(repo, "--grpc-port", "-2").strip())
+                .isEqualTo("error: --grpc-port must be 0..65535, or -1 for no gRPC, got -2");
+        assertThat(serve(repo, "--port", "9000", "--grpc-port", "9000").strip())
+                .isEqualTo("error: --grpc-port and --port are both 9000; give gRPC a port of its own");
+        assertThat(serve(repo, "--grpc-port", "x").lines().findFirst().orElseThrow())
+                .startsWith("error: Invalid value for option '--grpc-port': 'x' is not an int");
+    }
+
+    @Test
+    void aTakenGrpcPortSaysSoAndFreesTheHttpPort() throws Exception {
+        Path repo = TestServer.repository(dir);
+        int httpPort;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            httpPort = free.getLocalPort();
+        }
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            assertThat(serve(repo, "--port", Integer.toString(httpPort), "--grpc-port",
+                    Integer.toString(taken.getLocalPort())).strip())
+                    .startsWith("error: cannot listen for gRPC on 127.0.0.1:" + taken.getLocalPort() + ": ")
+                    .contains("in use").doesNotContain("\n");
+        }
+        // The HTTP listener that did start is closed again.
+        try (ServerSocket again = new ServerSocket(httpPort, 1, InetAddress.getLoopbackAddress())) {
+            assertThat(again.getLocalPort()).isEqualTo(httpPort);
+        }
+    }
+
+    @Test
     void aMistypedOptionGetsItsReasonAndASuggestionNotTheWholeUsage() throws Exception {
-        assertThat(serve(TestServer.repository(dir), "--model-repository", "models").strip().lines()).containsExactly(
-                "error: Unknown options: '--model-repository', 'models'",
-                "Possible solutions: --model-dir",
-                "Run 'dualnet serve --help' for its options.");
+        List<String> lines = serve(TestServer.repository(dir), "--model-repository", "models").strip().lines().toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).isEqualTo("error: Unknown options: '--model-repository', 'models'");
+        assertThat(lines.get(1)).startsWith("Possible solutions: --model-dir");
+        assertThat(lines.get(2)).isEqualTo("Run 'dualnet serve --help' for its options.");
     }
 
     @Test

@@ -37,7 +37,7 @@ class ShutdownTest {
         Process server = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
-                "dev.dualnet.cli.Dualnet", "serve", "--port", Integer.toString(port),
+                "dev.dualnet.cli.Dualnet", "serve", "--port", Integer.toString(port), "--grpc-port", "0",
                 "--model-dir", repo.toString(), "--batch-delay-us", batchDelayMicros))
                 .redirectErrorStream(true).start();
         BufferedReader output = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));

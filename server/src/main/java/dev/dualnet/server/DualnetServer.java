@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.dualnet.runtime.InvalidInputException;
+import dev.dualnet.server.grpc.GrpcEndpoint;
 import dev.dualnet.server.http.ApiException;
 import dev.dualnet.server.http.BufferedBodyHandler;
 import dev.dualnet.server.http.ClientFaults;
@@ -49,7 +50,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP server: loads the model repository, serves the Open Inference Protocol, /predict, the
- * page, and metrics, and drains in-flight requests on stop.
+ * page, and metrics, and drains in-flight requests on stop. The Open Inference Protocol is also
+ * served over gRPC on a port of its own ({@link GrpcEndpoint}).
  */
 public final class DualnetServer implements AutoCloseable {
     public static final String VERSION = "0.1.0";
@@ -66,6 +68,8 @@ public final class DualnetServer implements AutoCloseable {
     private final Javalin app;
     private final Responders responders;
     private final GracefulHandler graceful;
+    /** Null when the settings turn gRPC off. */
+    private GrpcEndpoint grpc;
     private volatile boolean draining;
 
     /**
@@ -78,18 +82,38 @@ public final class DualnetServer implements AutoCloseable {
      * @param body how large, how slow and how late a request body may be
      * @param threads HTTP worker threads
      * @param corsOrigins origins whose pages may call the server from a browser; none by default
+     * @param grpcPort port of the gRPC endpoint on the same host, 0 for any free one, {@value #NO_GRPC} for none
      * @param control who may load and unload models while the server runs
      */
     public record Settings(String host, int port, Path modelDir, ModelStore.Settings models,
-            BufferedBodyHandler.Limits body, int threads, List<String> corsOrigins, ModelStore.Control control) {
+            BufferedBodyHandler.Limits body, int threads, List<String> corsOrigins, int grpcPort,
+            ModelStore.Control control) {
+        /** The gRPC port that turns the gRPC endpoint off. */
+        public static final int NO_GRPC = -1;
+
         public Settings {
             corsOrigins = List.copyOf(corsOrigins);
+            if (grpcPort < NO_GRPC || grpcPort > 65535) {
+                throw new IllegalArgumentException("gRPC port must be 0..65535, or " + NO_GRPC + " for none; got "
+                        + grpcPort);
+            }
         }
 
-        /** Settings with the repository fixed at startup. */
+        /** With the repository fixed at startup. */
+        public Settings(String host, int port, Path modelDir, ModelStore.Settings models,
+                BufferedBodyHandler.Limits body, int threads, List<String> corsOrigins, int grpcPort) {
+            this(host, port, modelDir, models, body, threads, corsOrigins, grpcPort, ModelStore.Control.none());
+        }
+
+        /** HTTP only, with the repository fixed at startup: for embedders that name no gRPC port. */
         public Settings(String host, int port, Path modelDir, ModelStore.Settings models,
                 BufferedBodyHandler.Limits body, int threads, List<String> corsOrigins) {
-            this(host, port, modelDir, models, body, threads, corsOrigins, ModelStore.Control.none());
+            this(host, port, modelDir, models, body, threads, corsOrigins, NO_GRPC);
+        }
+
+        /** The same settings with another model control. */
+        public Settings withControl(ModelStore.Control newControl) {
+            return new Settings(host, port, modelDir, models, body, threads, corsOrigins, grpcPort, newControl);
         }
     }
 
@@ -248,6 +272,17 @@ public final class DualnetServer implements AutoCloseable {
             responders.close();
             throw new IOException("cannot listen on " + settings.host() + ":" + settings.port() + ": " + bindFailure(e), e);
         }
+        if (settings.grpcPort() != Settings.NO_GRPC) {
+            try {
+                server.grpc = GrpcEndpoint.start(settings.host(), settings.grpcPort(), store, VERSION,
+                        (int) Math.min(settings.body().maxBodyBytes(), Integer.MAX_VALUE));
+            } catch (IOException e) {
+                app.stop();
+                responders.close();
+                store.close();
+                throw e;
+            }
+        }
         LOG.info("dualnet server {} listening on http://{}:{} with {} model(s)", VERSION, settings.host(), app.port(),
                 store.all().size());
         return server;
@@ -291,6 +326,11 @@ public final class DualnetServer implements AutoCloseable {
         return app.port();
     }
 
+    /** The gRPC endpoint's port, or {@link Settings#NO_GRPC} when it is off. */
+    public int grpcPort() {
+        return grpc == null ? Settings.NO_GRPC : grpc.port();
+    }
+
     public ModelStore models() {
         return store;
     }
@@ -298,10 +338,14 @@ public final class DualnetServer implements AutoCloseable {
     /**
      * Stops taking connections, answers requests on open connections with 503 and
      * {@code Connection: close}, waits up to {@code timeoutMillis} for every accepted request to
-     * be answered, then stops the listener and frees the models.
+     * be answered, then stops the listener and frees the models. The gRPC endpoint drains alongside:
+     * its calls under way finish, new ones get UNAVAILABLE.
      */
     public void drainAndStop(long timeoutMillis) {
         draining = true;
+        if (grpc != null) {
+            grpc.drain();
+        }
         for (Connector connector : app.jettyServer().server().getConnectors()) {
             // Closes the listening socket only: a new connection is refused at once rather than accepted and
             // dropped, while open ones get their answers. (A Jetty shutdown would also half-close each
@@ -336,6 +380,10 @@ public final class DualnetServer implements AutoCloseable {
         }
         if (inFlightCount() > 0) {
             LOG.warn("stopping with {} request(s) still in flight after {} ms", inFlightCount(), timeoutMillis);
+        }
+        if (grpc != null) {
+            grpc.awaitDrained(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            grpc.close();
         }
         app.stop();
         responders.close();

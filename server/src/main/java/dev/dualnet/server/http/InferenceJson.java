@@ -23,8 +23,8 @@ import java.util.Set;
  * ({@link BinaryTensors}, the protocol's binary tensor data extension).
  */
 public final class InferenceJson {
-    /** Largest tensor a request may carry, in elements. */
-    static final long MAX_ELEMENTS = 16L << 20;
+    /** Largest tensor a request may carry, in elements; the gRPC endpoint holds requests to it too. */
+    public static final long MAX_ELEMENTS = 16L << 20;
 
     private InferenceJson() {}
 

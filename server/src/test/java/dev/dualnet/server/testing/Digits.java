@@ -1,8 +1,11 @@
 package dev.dualnet.server.testing;
 
 import dev.dualnet.parity.ParityBundle;
+import dev.dualnet.runtime.ElementType;
+import dev.dualnet.runtime.NamedTensor;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 
 /** Real MNIST digits and the trained model's expected outputs, from the seed model's parity bundle. */
 public final class Digits {
@@ -26,6 +29,18 @@ public final class Digits {
 
     public int number(int i) {
         return (int) ((long[]) bundle.inputs().get("number").data())[i];
+    }
+
+    /** The seed model's inputs for {@code rows} digits from digit {@code first} on: image and number. */
+    public List<NamedTensor> inputs(int first, int rows) {
+        float[] images = new float[rows * 784];
+        long[] numbers = new long[rows];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(image(first + r), 0, images, r * 784, 784);
+            numbers[r] = number(first + r);
+        }
+        return List.of(new NamedTensor("image", ElementType.FP32, new long[] {rows, 1, 28, 28}, images),
+                new NamedTensor("number", ElementType.INT64, new long[] {rows}, numbers));
     }
 
     public float[] digitProbabilities(int i) {

@@ -69,17 +69,18 @@ public final class TestServer implements AutoCloseable {
     /** A server whose repository may change while it runs, as {@code control} allows. */
     public static TestServer start(Path repository, boolean batching, long batchDelayMicros, ModelStore.Control control)
             throws IOException {
-        DualnetServer.Settings base = settings(repository, batching, batchDelayMicros);
-        return start(new DualnetServer.Settings(base.host(), base.port(), base.modelDir(), base.models(), base.body(),
-                base.threads(), base.corsOrigins(), control));
+        return start(settings(repository, batching, batchDelayMicros).withControl(control));
     }
 
-    /** The settings {@link #start(Path, boolean, long)} uses, for tests that change one of them. */
+    /**
+     * The settings {@link #start(Path, boolean, long)} uses, for tests that change one of them: the
+     * gRPC endpoint on a free port too.
+     */
     public static DualnetServer.Settings settings(Path repository, boolean batching, long batchDelayMicros) {
         return new DualnetServer.Settings("127.0.0.1", 0, repository,
                 new ModelStore.Settings(RuntimeOptions.defaults().withIntraOpThreads(2), batching, 64, batchDelayMicros,
                         256),
-                new BufferedBodyHandler.Limits(1 << 20, 30_000, 1024, 1_000), 32, java.util.List.of());
+                new BufferedBodyHandler.Limits(1 << 20, 30_000, 1024, 1_000), 32, java.util.List.of(), 0);
     }
 
     public static TestServer start(DualnetServer.Settings settings) throws IOException {
@@ -88,6 +89,11 @@ public final class TestServer implements AutoCloseable {
 
     public DualnetServer server() {
         return server;
+    }
+
+    /** The port of the server's gRPC endpoint, on 127.0.0.1. */
+    public int grpcPort() {
+        return server.grpcPort();
     }
 
     public URI uri(String path) {
