@@ -171,8 +171,9 @@ class ModelControlTest {
                 Thread.sleep(50);
                 answer = tagOf(server, "/v2/models/tagged/infer");
             }
-            long seconds = (System.nanoTime() - placed) / 1_000_000;
-            assertThat(answer).as("serving version 2 %d ms after it was placed", seconds).containsExactly(2, 2);
+            long millis = (System.nanoTime() - placed) / 1_000_000;
+            System.out.printf("poll every 1 s: version 2 served %d ms after it was placed%n", millis);
+            assertThat(answer).as("serving version 2 %d ms after it was placed", millis).containsExactly(2, 2);
 
             TestModels.corrupt(repo, "tagged", 3);
             long deadline = System.nanoTime() + 3_000_000_000L;
@@ -193,7 +194,14 @@ class ModelControlTest {
             while (System.nanoTime() < deadline && server.get("/v2/models/adder/ready").statusCode() == 200) {
                 Thread.sleep(50);
             }
-            assertThat(server.get("/v2/models/adder/ready").statusCode()).as("a removed model unloads").isEqualTo(400);
+            assertThat(server.get("/v2/models/adder/ready").statusCode()).as("a removed model unloads").isEqualTo(404);
+            assertThat(index(server).toString()).doesNotContain("adder");
+
+            // An unload by request outlasts the polls that follow it, as long as the files stay as they are.
+            assertThat(server.post("/v2/repository/models/tagged/unload", "").statusCode()).isEqualTo(200);
+            Thread.sleep(2_500);
+            assertThat(server.get("/v2/models/tagged/ready").statusCode()).isEqualTo(400);
+            assertThat(row(index(server), "tagged").get("reason").asText()).isEqualTo("unloaded");
         }
     }
 }

@@ -255,7 +255,10 @@ public final class ModelStore implements AutoCloseable {
         }
     }
 
-    /** Rescans the repository now, as the poller does: loads what changed, unloads what is gone. */
+    /**
+     * Rescans the repository now, as the poller does: loads what changed, unloads what is gone. A
+     * model unloaded by request stays unloaded until its files change or it is loaded again.
+     */
     public void poll() {
         synchronized (changes) {
             if (closed) {
@@ -279,9 +282,15 @@ public final class ModelStore implements AutoCloseable {
                 }
             }
             for (ServedModel model : List.copyOf(models.values())) {
-                if (!names.contains(model.name()) && model.ready()) {
-                    LOG.info("model '{}' is gone from the repository; unloading it", model.name());
-                    unloadLocked(model);
+                if (!names.contains(model.name())) {
+                    if (model.ready()) {
+                        LOG.info("model '{}' is gone from the repository; unloading it", model.name());
+                        unloadLocked(model);
+                    }
+                    // Gone from disk, it is gone from the index too; its retired versions still drain.
+                    models.remove(model.name());
+                    seen.remove(model.name());
+                    changed();
                 }
             }
         }
@@ -376,7 +385,8 @@ public final class ModelStore implements AutoCloseable {
         try {
             List<ServedVersion> gone = model.replace(new TreeMap<>(), "unloaded");
             gone.forEach(ServedVersion::retire);
-            seen.remove(model.name());
+            // The poller leaves an unloaded model alone until its files change.
+            seen.put(model.name(), fingerprints(model.name()));
             LOG.info("model '{}' unloaded: its versions close once their requests are answered", model.name());
             changed();
         } finally {
