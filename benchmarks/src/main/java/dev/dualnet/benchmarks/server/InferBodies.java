@@ -3,7 +3,9 @@ package dev.dualnet.benchmarks.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
 import dev.dualnet.parity.ParityBundle;
+import dev.dualnet.server.grpc.proto.GrpcService.ModelInferRequest;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,8 +16,11 @@ import java.util.Arrays;
 
 /**
  * Writes single-sample Open Inference Protocol infer bodies built from a parity bundle's first pair
- * into OUT_DIR: body.json (tensor data in the JSON), and body.bin with body.bin.json-length (the
- * binary tensor data extension: JSON, then the raw little-endian tensors, binary outputs asked for).
+ * into OUT_DIR: body.json (tensor data in the JSON), body.bin with body.bin.json-length (the
+ * binary tensor data extension: JSON, then the raw little-endian tensors, binary outputs asked for),
+ * and body.grpc (a gRPC ModelInferRequest with the same tensors as raw_input_contents, framed as on
+ * the wire: a zero compression flag and the message's length as four big-endian bytes, then the
+ * message).
  *
  * <p>Usage: {@code InferBodies PARITY_DIR OUT_DIR} (the bench scripts run it from the benchmarks
  * module's class path).
@@ -54,5 +59,18 @@ public final class InferBodies {
         binary.writeBytes(tensors.array());
         Files.write(out.resolve("body.bin"), binary.toByteArray());
         Files.writeString(out.resolve("body.bin.json-length"), Integer.toString(header.length));
+
+        byte[] message = ModelInferRequest.newBuilder()
+                .setModelName("seed")
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("image").setDatatype("FP32")
+                        .addShape(1).addShape(1).addShape(28).addShape(28))
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("number").setDatatype("INT64")
+                        .addShape(1))
+                .addRawInputContents(ByteString.copyFrom(tensors.array(), 0, 784 * 4))
+                .addRawInputContents(ByteString.copyFrom(tensors.array(), 784 * 4, 8))
+                .build().toByteArray();
+        ByteBuffer framed = ByteBuffer.allocate(5 + message.length);
+        framed.put((byte) 0).putInt(message.length).put(message);
+        Files.write(out.resolve("body.grpc"), framed.array());
     }
 }

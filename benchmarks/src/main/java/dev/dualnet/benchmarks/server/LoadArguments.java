@@ -4,11 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The arguments the load programs take: {@code PORT BODY_JSON COUNT SECONDS [WARMUP_SECONDS]},
+ * The arguments the load programs take: {@code PORT BODY COUNT SECONDS [WARMUP_SECONDS]},
  * where COUNT is the program's own number of connections and WARMUP_SECONDS defaults to 5.
  *
  * @param port the server's port on 127.0.0.1
- * @param bodyFile the JSON infer request body, an existing regular file
+ * @param bodyFile the infer request body (JSON for HTTP, a framed message for gRPC), an existing regular file
  * @param connections the COUNT argument
  * @param seconds how long to measure
  * @param warmupSeconds how long to load the server first without counting
