@@ -233,7 +233,7 @@ class GrpcInferenceTest {
                 .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("sum")).build());
         assertThat(response.getOutputsList()).extracting(o -> o.getName()).containsExactly("sum");
         float[] sum = GrpcClient.floats(response, 0);
-        assertThat(argMax(sum)).isEqualTo(digits.expectedSum(3));
+        assertThat(Digits.argMax(sum)).isEqualTo(digits.expectedSum(3));
     }
 
     @Test
@@ -400,7 +400,7 @@ class GrpcInferenceTest {
             assertThat(response.getErrorMessage()).as("response %d", i).isEmpty();
             assertThat(response.getInferResponse().getId()).isEqualTo("r" + i);
             float[] digit = GrpcClient.floats(response.getInferResponse(), 0);
-            assertThat(argMax(digit)).as("response %d", i).isEqualTo(digits.expectedDigit(i % digits.count()));
+            assertThat(Digits.argMax(digit)).as("response %d", i).isEqualTo(digits.expectedDigit(i % digits.count()));
         }
     }
 
@@ -524,15 +524,5 @@ class GrpcInferenceTest {
             assertThat(e.getStatus().getCode()).as(String.valueOf(e.getStatus().getDescription())).isEqualTo(code);
             assertThat(e.getStatus().getDescription()).startsWith(message).doesNotContain(dir.toString());
         });
-    }
-
-    private static int argMax(float[] values) {
-        int best = 0;
-        for (int k = 1; k < values.length; k++) {
-            if (values[k] > values[best]) {
-                best = k;
-            }
-        }
-        return best;
     }
 }

@@ -70,7 +70,7 @@ class GrpcQueueAndDrainTest {
                     ModelInferResponse response = sent.get(i).get(30, TimeUnit.SECONDS);
                     ok++;
                     float[] digit = GrpcClient.floats(response, 0);
-                    assertThat(argMax(digit)).isEqualTo(digits.expectedDigit(2));
+                    assertThat(Digits.argMax(digit)).isEqualTo(digits.expectedDigit(2));
                 } catch (ExecutionException e) {
                     shed++;
                     Status status = ((StatusRuntimeException) e.getCause()).getStatus();
@@ -120,7 +120,7 @@ class GrpcQueueAndDrainTest {
             long stopMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
             ModelInferResponse response = underWay.get(5, TimeUnit.SECONDS);
-            assertThat(argMax(GrpcClient.floats(response, 0))).isEqualTo(digits.expectedDigit(4));
+            assertThat(Digits.argMax(GrpcClient.floats(response, 0))).isEqualTo(digits.expectedDigit(4));
             Status ended = idleStreamEnd.get(5, TimeUnit.SECONDS);
             assertThat(ended.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
             assertThat(ended.getDescription()).isEqualTo("server is shutting down");
@@ -133,15 +133,5 @@ class GrpcQueueAndDrainTest {
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
             }
         }
-    }
-
-    private static int argMax(float[] values) {
-        int best = 0;
-        for (int k = 1; k < values.length; k++) {
-            if (values[k] > values[best]) {
-                best = k;
-            }
-        }
-        return best;
     }
 }

@@ -59,7 +59,8 @@ public final class Digits {
         return argMax(sumProbabilities(i));
     }
 
-    private static int argMax(float[] values) {
+    /** The index of the largest value, the first one on ties. */
+    public static int argMax(float[] values) {
         int best = 0;
         for (int k = 1; k < values.length; k++) {
             if (values[k] > values[best]) {
