@@ -2,17 +2,14 @@ package dev.dualnet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dualnet.cli.testing.ServeProcess;
 import dev.dualnet.server.testing.Digits;
 import dev.dualnet.server.testing.RawHttp;
 import dev.dualnet.server.testing.TestServer;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,45 +30,12 @@ class ShutdownTest {
     @TempDir
     Path dir;
 
-    private Process startServer(Path repo, int port, String batchDelayMicros) throws Exception {
-        Process server = new ProcessBuilder(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                "dev.dualnet.cli.Dualnet", "serve", "--port", Integer.toString(port), "--grpc-port", "0",
-                "--model-dir", repo.toString(), "--batch-delay-us", batchDelayMicros))
-                .redirectErrorStream(true).start();
-        BufferedReader output = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-        StringBuilder log = new StringBuilder();
-        for (String line; (line = output.readLine()) != null; ) {
-            log.append(line).append('\n');
-            if (line.contains("listening on http://")) {
-                break;
-            }
-        }
-        assertThat(log.toString()).contains("listening on");
-        Thread drain = new Thread(() -> {
-            try {
-                output.lines().forEach(line -> { });
-            } catch (java.io.UncheckedIOException e) {
-                // The server ended and its output stream closed under the reader.
-            }
-        }, "server-output");
-        drain.setDaemon(true);
-        drain.start();
-        return server;
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     @Test
     void sigtermUnderLoadAnswersEveryRequestItAccepted() throws Exception {
         Path repo = TestServer.repository(dir);
-        int port = freePort();
-        Process server = startServer(repo, port, "500");
+        ServeProcess serve = ServeProcess.start(repo, "--batch-delay-us", "500");
+        Process server = serve.process();
+        int port = serve.httpPort();
         try {
             Digits digits = Digits.load();
             String request = RawHttp.post("/predict", "application/json", "{\"image\":"
@@ -148,9 +112,10 @@ class ShutdownTest {
     @Test
     void sigtermDrainsInFlightRequestsAndExitsZero() throws Exception {
         Path repo = TestServer.repository(dir);
-        int port = freePort();
         // A 1.5 s batching delay keeps a lone request in flight long enough to signal during it.
-        Process server = startServer(repo, port, "1500000");
+        ServeProcess serve = ServeProcess.start(repo, "--batch-delay-us", "1500000");
+        Process server = serve.process();
+        int port = serve.httpPort();
         try {
             Digits digits = Digits.load();
             String body = "{\"image\":" + TestServer.mapper().writeValueAsString(digits.image(0)) + ",\"number\":2}";

@@ -14,7 +14,6 @@ import dev.dualnet.server.testing.TestServer;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,12 +33,6 @@ class GrpcQueueAndDrainTest {
 
     /** The batcher holds each batch open this long, so that requests pile up in the queue. */
     private static TestServer start(Path repository, long batchDelayMicros, int maxQueueSize) throws Exception {
-        // The model's own delay comes before the server's.
-        Path config = repository.resolve("dualnet").resolve("config.pbtxt");
-        String text = Files.readString(config);
-        assertThat(text).contains("max_queue_delay_microseconds: 100\n");
-        Files.writeString(config, text.replace("max_queue_delay_microseconds: 100\n",
-                "max_queue_delay_microseconds: " + batchDelayMicros + "\n"));
         DualnetServer.Settings base = TestServer.settings(repository, true, batchDelayMicros);
         ModelStore.Settings models = base.models();
         return TestServer.start(new DualnetServer.Settings(base.host(), 0, base.modelDir(),

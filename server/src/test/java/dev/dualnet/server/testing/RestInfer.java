@@ -5,8 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dualnet.runtime.NamedTensor;
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +42,14 @@ public final class RestInfer {
      */
     public static Map<String, byte[]> binary(TestServer server, String model, List<NamedTensor> inputs)
             throws Exception {
+        return binary(server.uri(""), model, inputs);
+    }
+
+    /**
+     * The same against the server at {@code base} (such as {@code http://127.0.0.1:8080}), one that
+     * runs in another process.
+     */
+    public static Map<String, byte[]> binary(URI base, String model, List<NamedTensor> inputs) throws Exception {
         ObjectNode header = TestServer.mapper().createObjectNode();
         ArrayNode tensors = header.putArray("inputs");
         ByteArrayOutputStream data = new ByteArrayOutputStream();
@@ -51,8 +63,11 @@ public final class RestInfer {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(json);
         data.writeTo(body);
-        HttpResponse<byte[]> response = server.postWithBinaryData("/v2/models/" + model + "/infer", body.toByteArray(),
-                json.length);
+        HttpResponse<byte[]> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        base.resolve("/v2/models/" + model + "/infer"))
+                .header("Inference-Header-Content-Length", Integer.toString(json.length))
+                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() != 200) {
             throw new AssertionError("HTTP " + response.statusCode() + ": "
                     + new String(response.body(), StandardCharsets.UTF_8));

@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -53,11 +54,22 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
-    /** Builds a repository under {@code dir} with dualnet, seed and adder. */
+    /**
+     * Builds a repository under {@code dir} with dualnet, seed and adder. The copies of the seed
+     * model set no batch delay of their own, so that the server's ({@code batchDelayMicros} of
+     * {@link #start}, {@code --batch-delay-us}) holds for them.
+     */
     public static Path repository(Path dir) throws IOException {
         Path repo = dir.resolve("models");
-        copyEntry(seedEntry(), repo, "dualnet");
-        copyEntry(seedEntry(), repo, "seed");
+        for (String name : List.of("dualnet", "seed")) {
+            Path config = copyEntry(seedEntry(), repo, name).resolve("config.pbtxt");
+            String text = Files.readString(config);
+            String withoutDelay = text.replaceAll("(?m)^\\s*max_queue_delay_microseconds:.*\\n", "");
+            if (withoutDelay.equals(text)) {
+                throw new IllegalStateException(config + " sets no max_queue_delay_microseconds to remove");
+            }
+            Files.writeString(config, withoutDelay);
+        }
         copyEntry(adderEntry(), repo, "adder");
         return repo;
     }

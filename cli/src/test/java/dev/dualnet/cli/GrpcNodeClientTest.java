@@ -1,4 +1,4 @@
-package dev.dualnet.server;
+package dev.dualnet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -7,8 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dualnet.runtime.NamedTensor;
-import dev.dualnet.server.models.ModelControl;
-import dev.dualnet.server.models.ModelStore;
+import dev.dualnet.cli.testing.ServeProcess;
 import dev.dualnet.server.testing.Digits;
 import dev.dualnet.server.testing.RestInfer;
 import dev.dualnet.server.testing.TestServer;
@@ -24,17 +23,18 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Acceptance by a client dualnet did not write: src/test/node/oip-grpc-client.mjs, on grpc-js and
- * proto-loader (exact versions in its package-lock.json, installed under target/ with npm), reads
- * the server's grpc_service.proto and calls every RPC. Its infer answers must be bit-equal to
- * what the HTTP endpoint answers for the same input and within the parity bundle's tolerance of
- * the training engine's outputs; its stream of 100 requests must come back complete and in order.
+ * Acceptance by a client dualnet did not write, against {@code dualnet serve} as a user starts it:
+ * src/test/node/oip-grpc-client.mjs, on grpc-js and proto-loader (exact versions in its
+ * package-lock.json, installed under target/ with npm), reads the server's grpc_service.proto and
+ * calls every RPC. Its infer answers must be bit-equal to what the HTTP endpoint answers for the
+ * same input and within the parity bundle's tolerance of the training engine's outputs; its stream
+ * of 100 requests must come back complete and in order; the statistics must count what it sent, and
+ * the repository RPCs must unload and load the model.
  */
 class GrpcNodeClientTest {
     private static final Path SOURCES = Path.of("src", "test", "node");
@@ -49,11 +49,12 @@ class GrpcNodeClientTest {
         Path client = install();
         Digits digits = Digits.load();
         List<NamedTensor> inputs = digits.inputs(10, 4);
-        ModelStore.Control explicit = new ModelStore.Control(ModelControl.EXPLICIT, Set.of(), 0);
-        try (TestServer server = TestServer.start(TestServer.repository(dir), true, 500, explicit)) {
+        try (ServeProcess server = ServeProcess.start(TestServer.repository(dir), "--batch-delay-us", "500",
+                "--model-control", "explicit")) {
             ObjectNode config = TestServer.mapper().createObjectNode();
             config.put("target", "127.0.0.1:" + server.grpcPort());
-            config.putArray("protoDirs").add(Path.of("src", "main", "proto").toAbsolutePath().toString())
+            config.putArray("protoDirs")
+                    .add(Path.of("..", "server", "src", "main", "proto").toAbsolutePath().normalize().toString())
                     .add(Path.of("..", "runtime", "src", "main", "proto").toAbsolutePath().normalize().toString());
             config.put("model", "seed");
             config.set("inputs", tensors(inputs));
@@ -64,7 +65,7 @@ class GrpcNodeClientTest {
             Path configFile = Files.writeString(dir.resolve("config.json"), config.toString());
 
             JsonNode result = run(client, configFile);
-            Map<String, byte[]> rest = RestInfer.binary(server, "seed", inputs);
+            Map<String, byte[]> rest = RestInfer.binary(server.base(), "seed", inputs);
             JsonNode restServer = TestServer.json(server.get("/v2"));
             JsonNode restModel = TestServer.json(server.get("/v2/models/seed"));
 

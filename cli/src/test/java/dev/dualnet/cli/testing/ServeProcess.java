@@ -1,0 +1,139 @@
+package dev.dualnet.cli.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code dualnet serve} in a child JVM on any free ports, as a user starts it: the ports are read
+ * from the lines it prints once it listens. Closing sends SIGTERM and waits for it to exit.
+ */
+public final class ServeProcess implements AutoCloseable {
+    private static final Pattern HTTP = Pattern.compile("listening on http://[^:]+:(\\d+)");
+    private static final Pattern GRPC = Pattern.compile("gRPC \\(Open Inference Protocol\\) listening on [^:]+:(\\d+)");
+
+    private final Process process;
+    private final int httpPort;
+    private final int grpcPort;
+    private final List<String> output;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private ServeProcess(Process process, int httpPort, int grpcPort, List<String> output) {
+        this.process = process;
+        this.httpPort = httpPort;
+        this.grpcPort = grpcPort;
+        this.output = output;
+    }
+
+    /**
+     * Starts {@code dualnet serve --model-dir REPOSITORY --port 0 --grpc-port 0 ARGS...} and waits
+     * until it says where it listens.
+     *
+     * @throws AssertionError when it exits or says nothing of the kind within 60 s, with what it printed
+     */
+    public static ServeProcess start(Path repository, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                "dev.dualnet.cli.Dualnet", "serve", "--model-dir", repository.toString(), "--port", "0",
+                "--grpc-port", "0"));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
+        int[] ports = {-1, -1};
+        Object listening = new Object();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = lines.readLine()) != null; ) {
+                    output.add(line);
+                    Matcher http = HTTP.matcher(line);
+                    Matcher grpc = GRPC.matcher(line);
+                    synchronized (listening) {
+                        if (line.startsWith("dualnet server listening on") && http.find()) {
+                            ports[0] = Integer.parseInt(http.group(1));
+                        } else if (line.startsWith("gRPC") && grpc.find()) {
+                            ports[1] = Integer.parseInt(grpc.group(1));
+                        }
+                        listening.notifyAll();
+                    }
+                }
+            } catch (IOException e) {
+                output.add("(output reader stopped: " + e.getMessage() + ")");
+            }
+            synchronized (listening) {
+                listening.notifyAll();
+            }
+        }, "serve-output");
+        reader.setDaemon(true);
+        reader.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        synchronized (listening) {
+            while ((ports[0] < 0 || ports[1] < 0) && process.isAlive() && System.nanoTime() < deadline) {
+                try {
+                    listening.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        if (ports[0] < 0 || ports[1] < 0) {
+            process.destroyForcibly();
+            throw new AssertionError("dualnet serve did not say where it listens:\n" + String.join("\n", output));
+        }
+        return new ServeProcess(process, ports[0], ports[1], output);
+    }
+
+    /** The child process, for tests that signal it themselves. */
+    public Process process() {
+        return process;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public int grpcPort() {
+        return grpcPort;
+    }
+
+    /** {@code http://127.0.0.1:PORT}. */
+    public URI base() {
+        return URI.create("http://127.0.0.1:" + httpPort);
+    }
+
+    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(base().resolve(path)).timeout(Duration.ofSeconds(30)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Everything the server printed so far, standard output and error together. */
+    public String output() {
+        synchronized (output) {
+            return String.join("\n", output);
+        }
+    }
+
+    /** Sends SIGTERM and waits up to 30 s for the server to drain and exit, then kills it. */
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}
