@@ -46,6 +46,8 @@ public final class ServeProcess implements AutoCloseable {
     public static ServeProcess start(Path repository, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // The heap the launcher gives serve: fixed and touched up front, so that RSS tells native growth.
+                "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch",
                 "-cp", System.getProperty("java.class.path"),
                 "dev.dualnet.cli.Dualnet", "serve", "--model-dir", repository.toString(), "--port", "0",
                 "--grpc-port", "0"));
@@ -96,6 +98,16 @@ public final class ServeProcess implements AutoCloseable {
             throw new AssertionError("dualnet serve did not say where it listens:\n" + String.join("\n", output));
         }
         return new ServeProcess(process, ports[0], ports[1], output);
+    }
+
+    /** The server's resident memory now, from /proc. */
+    public long rssKiB() throws IOException {
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS for process " + process.pid());
     }
 
     /** The child process, for tests that signal it themselves. */

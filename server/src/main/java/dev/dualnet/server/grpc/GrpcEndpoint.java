@@ -16,8 +16,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gRPC listener: {@link GrpcInferenceService} on one address, over HTTP/2 (grpc-java's
- * shaded Netty). Handlers run on a fixed pool of threads; none of them waits for inference, which
- * completes on the batcher, so a pool the size of the machine's cores keeps up.
+ * shaded Netty). Calls are handled on the transport's own threads: no handler waits there, since
+ * inference completes on the batcher and answers are built, and models loaded or unloaded, on a
+ * fixed pool of threads. A refusal (a full queue, a bad request) is thereby answered without a
+ * hand-off between threads.
  */
 public final class GrpcEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GrpcEndpoint.class);
@@ -57,7 +59,7 @@ public final class GrpcEndpoint implements AutoCloseable {
         ExecutorService executor = Executors.newFixedThreadPool(THREADS, factory);
         GrpcInferenceService service = new GrpcInferenceService(store, serverVersion, executor);
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-                .executor(executor)
+                .directExecutor()
                 .addService(service)
                 .maxInboundMessageSize(maxMessageBytes)
                 .handshakeTimeout(HANDSHAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS)

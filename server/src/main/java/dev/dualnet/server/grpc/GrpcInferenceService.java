@@ -83,7 +83,8 @@ public final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInf
 
     /**
      * @param responders where responses are built once inference is done, so that the batcher's
-     *     thread goes back to batching at once
+     *     thread goes back to batching at once, and where models load and unload, which takes
+     *     seconds that the transport's threads must not wait
      */
     public GrpcInferenceService(ModelStore store, String serverVersion, Executor responders) {
         this.store = store;
@@ -314,7 +315,7 @@ public final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInf
     @Override
     public void repositoryModelLoad(RepositoryModelLoadRequest request,
             StreamObserver<RepositoryModelLoadResponse> out) {
-        answer(out, () -> {
+        answerOn(responders, out, () -> {
             requireOneRepository(request.getRepositoryName());
             requireNoLoadParameters(request.getParametersMap(), "load");
             store.load(requiredName(request.getModelName()));
@@ -326,7 +327,7 @@ public final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInf
     @Override
     public void repositoryModelUnload(RepositoryModelUnloadRequest request,
             StreamObserver<RepositoryModelUnloadResponse> out) {
-        answer(out, () -> {
+        answerOn(responders, out, () -> {
             requireOneRepository(request.getRepositoryName());
             requireNoLoadParameters(request.getParametersMap(), "unload");
             store.unload(requiredName(request.getModelName()));
@@ -363,6 +364,15 @@ public final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInf
     private void refuseWhileDraining() {
         if (draining) {
             throw Status.UNAVAILABLE.withDescription("server is shutting down").asRuntimeException();
+        }
+    }
+
+    /** {@link #answer}, run by {@code executor}; a full or stopped executor answers UNAVAILABLE. */
+    private static <T> void answerOn(Executor executor, StreamObserver<T> out, Supplier<T> response) {
+        try {
+            executor.execute(() -> answer(out, response));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            out.onError(Status.UNAVAILABLE.withDescription("server is shutting down").asRuntimeException());
         }
     }
 

@@ -39,6 +39,12 @@ public final class RawHttp implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** Sets how long {@link #read} waits for the server before it throws SocketTimeoutException. */
+    public RawHttp readTimeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        return this;
+    }
+
     public RawHttp send(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
