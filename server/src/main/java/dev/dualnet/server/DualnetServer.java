@@ -274,7 +274,7 @@ public final class DualnetServer implements AutoCloseable {
         }
         if (settings.grpcPort() != Settings.NO_GRPC) {
             try {
-                server.grpc = GrpcEndpoint.start(settings.host(), settings.grpcPort(), store, VERSION,
+                server.grpc = GrpcEndpoint.start(settings.host(), settings.grpcPort(), store, metrics, VERSION,
                         (int) Math.min(settings.body().maxBodyBytes(), Integer.MAX_VALUE));
             } catch (IOException e) {
                 app.stop();

@@ -454,6 +454,29 @@ class GrpcInferenceTest {
     }
 
     @Test
+    void everyCallIsCountedInTheMetricsByMethodAndCode() throws Exception {
+        double inferBefore = grpcCalls("ModelInfer", "OK");
+        double refusedBefore = grpcCalls("ModelReady", "NOT_FOUND");
+        grpc.blocking().modelInfer(GrpcClient.typed("seed", digits.inputs(1, 1)).build());
+        grpc.blocking().modelInfer(GrpcClient.typed("seed", digits.inputs(2, 1)).build());
+        assertRefused(() -> grpc.blocking().modelReady(ready("nope", "")), Status.Code.NOT_FOUND, "unknown model 'nope'");
+        assertThat(grpcCalls("ModelInfer", "OK")).isEqualTo(inferBefore + 2);
+        assertThat(grpcCalls("ModelReady", "NOT_FOUND")).isEqualTo(refusedBefore + 1);
+        assertThat(server.get("/metrics").body()).contains("dualnet_grpc_request_duration_seconds_count{method=\"ModelInfer\"}");
+    }
+
+    /** The dualnet_grpc_requests_total series of a method and code on GET /metrics; 0 when there is none yet. */
+    private static double grpcCalls(String method, String code) throws Exception {
+        for (String line : server.get("/metrics").body().split("\n")) {
+            if (line.startsWith("dualnet_grpc_requests_total{") && line.contains("method=\"" + method + "\"")
+                    && line.contains("code=\"" + code + "\"")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
+    }
+
+    @Test
     void loadAndUnloadAreRefusedWithRestsMessageWhenModelControlIsOff() throws Exception {
         for (String action : List.of("load", "unload")) {
             HttpResponse<String> rest = server.post("/v2/repository/models/seed/" + action, "");

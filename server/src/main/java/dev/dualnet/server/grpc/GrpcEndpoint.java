@@ -1,8 +1,10 @@
 package dev.dualnet.server.grpc;
 
 import dev.dualnet.server.http.ClientFaults;
+import dev.dualnet.server.metrics.ServerMetrics;
 import dev.dualnet.server.models.ModelStore;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -44,12 +46,13 @@ public final class GrpcEndpoint implements AutoCloseable {
      * Starts listening.
      *
      * @param port 0 for any free port
+     * @param metrics where every call is counted when it closes
      * @param maxMessageBytes the largest request message taken; larger ones fail with
      *     RESOURCE_EXHAUSTED before they are read whole
      * @throws IOException when the address cannot be bound, saying why
      */
-    public static GrpcEndpoint start(String host, int port, ModelStore store, String serverVersion,
-            int maxMessageBytes) throws IOException {
+    public static GrpcEndpoint start(String host, int port, ModelStore store, ServerMetrics metrics,
+            String serverVersion, int maxMessageBytes) throws IOException {
         AtomicInteger ids = new AtomicInteger();
         ThreadFactory factory = task -> {
             Thread thread = new Thread(task, "grpc-" + ids.incrementAndGet());
@@ -60,7 +63,7 @@ public final class GrpcEndpoint implements AutoCloseable {
         GrpcInferenceService service = new GrpcInferenceService(store, serverVersion, executor);
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .directExecutor()
-                .addService(service)
+                .addService(ServerInterceptors.intercept(service, new CallMetrics(metrics)))
                 .maxInboundMessageSize(maxMessageBytes)
                 .handshakeTimeout(HANDSHAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
                 .build();

@@ -25,6 +25,17 @@ public final class ServerMetrics {
             .labelNames("route")
             .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
             .register(registry);
+    private final Counter grpcCalls = Counter.builder()
+            .name("dualnet_grpc_requests_total")
+            .help("gRPC calls by method and status code; a stream counts once, when it ends")
+            .labelNames("method", "code")
+            .register(registry);
+    private final Histogram grpcLatency = Histogram.builder()
+            .name("dualnet_grpc_request_duration_seconds")
+            .help("gRPC call latency by method; a stream's is its whole life")
+            .labelNames("method")
+            .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+            .register(registry);
     private final Histogram batchSizes = Histogram.builder()
             .name("dualnet_batch_size")
             .help("Rows per runtime call made by the dynamic batcher")
@@ -39,6 +50,12 @@ public final class ServerMetrics {
     public void recordRequest(String route, String method, int status, double seconds) {
         requests.labelValues(route, method, Integer.toString(status)).inc();
         latency.labelValues(route).observe(seconds);
+    }
+
+    /** @param code the gRPC status code's name, such as OK or UNAVAILABLE */
+    public void recordGrpcCall(String method, String code, double seconds) {
+        grpcCalls.labelValues(method, code).inc();
+        grpcLatency.labelValues(method).observe(seconds);
     }
 
     public void recordBatch(int rows) {
