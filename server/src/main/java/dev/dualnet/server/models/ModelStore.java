@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -190,7 +191,7 @@ public final class ModelStore implements AutoCloseable {
         } catch (IOException e) {
             names = List.of();
         }
-        Set<String> all = new java.util.TreeSet<>(names);
+        Set<String> all = new TreeSet<>(names);
         all.addAll(models.keySet());
         for (String name : all) {
             ServedModel model = models.get(name);
@@ -207,11 +208,10 @@ public final class ModelStore implements AutoCloseable {
                 }
                 continue;
             }
+            ServedModel.State state = model.state();
+            String reason = model.reason() == null ? "" : model.reason();
             for (ServedVersion version : versions) {
-                ServedModel.State state = model.state() == ServedModel.State.READY ? ServedModel.State.READY
-                        : model.state();
-                index.add(new IndexEntry(name, Long.toString(version.version()), state,
-                        model.reason() == null ? "" : model.reason()));
+                index.add(new IndexEntry(name, Long.toString(version.version()), state, reason));
             }
         }
         return index;
