@@ -13,6 +13,10 @@ import java.util.Collection;
 
 /** The server's Prometheus metrics, in a registry of its own. */
 public final class ServerMetrics {
+    /** One set of latency buckets for HTTP and gRPC, so that their histograms compare bucket by bucket. */
+    private static final double[] LATENCY_BOUNDS_SECONDS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+        0.25, 0.5, 1, 2.5};
+
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter requests = Counter.builder()
             .name("dualnet_http_requests_total")
@@ -23,7 +27,7 @@ public final class ServerMetrics {
             .name("dualnet_http_request_duration_seconds")
             .help("HTTP request latency by route")
             .labelNames("route")
-            .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+            .classicUpperBounds(LATENCY_BOUNDS_SECONDS)
             .register(registry);
     private final Counter grpcCalls = Counter.builder()
             .name("dualnet_grpc_requests_total")
@@ -34,7 +38,7 @@ public final class ServerMetrics {
             .name("dualnet_grpc_request_duration_seconds")
             .help("gRPC call latency by method; a stream's is its whole life")
             .labelNames("method")
-            .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+            .classicUpperBounds(LATENCY_BOUNDS_SECONDS)
             .register(registry);
     private final Histogram batchSizes = Histogram.builder()
             .name("dualnet_batch_size")
