@@ -12,7 +12,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -55,8 +58,8 @@ public final class ServeProcess implements AutoCloseable {
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
-        int[] ports = {-1, -1};
-        Object listening = new Object();
+        CompletableFuture<Integer> httpPort = new CompletableFuture<>();
+        CompletableFuture<Integer> grpcPort = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader lines = new BufferedReader(
                     new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -64,40 +67,32 @@ public final class ServeProcess implements AutoCloseable {
                     output.add(line);
                     Matcher http = HTTP.matcher(line);
                     Matcher grpc = GRPC.matcher(line);
-                    synchronized (listening) {
-                        if (line.startsWith("dualnet server listening on") && http.find()) {
-                            ports[0] = Integer.parseInt(http.group(1));
-                        } else if (line.startsWith("gRPC") && grpc.find()) {
-                            ports[1] = Integer.parseInt(grpc.group(1));
-                        }
-                        listening.notifyAll();
+                    if (line.startsWith("dualnet server listening on") && http.find()) {
+                        httpPort.complete(Integer.parseInt(http.group(1)));
+                    } else if (line.startsWith("gRPC") && grpc.find()) {
+                        grpcPort.complete(Integer.parseInt(grpc.group(1)));
                     }
                 }
             } catch (IOException e) {
                 output.add("(output reader stopped: " + e.getMessage() + ")");
             }
-            synchronized (listening) {
-                listening.notifyAll();
-            }
+            IllegalStateException ended = new IllegalStateException("dualnet serve ended");
+            httpPort.completeExceptionally(ended);
+            grpcPort.completeExceptionally(ended);
         }, "serve-output");
         reader.setDaemon(true);
         reader.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        synchronized (listening) {
-            while ((ports[0] < 0 || ports[1] < 0) && process.isAlive() && System.nanoTime() < deadline) {
-                try {
-                    listening.wait(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        }
-        if (ports[0] < 0 || ports[1] < 0) {
+        try {
+            CompletableFuture.allOf(httpPort, grpcPort).get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
             process.destroyForcibly();
             throw new AssertionError("dualnet serve did not say where it listens:\n" + String.join("\n", output));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new IOException("interrupted while dualnet serve started", e);
         }
-        return new ServeProcess(process, ports[0], ports[1], output);
+        return new ServeProcess(process, httpPort.join(), grpcPort.join(), output);
     }
 
     /** The server's resident memory now, from /proc. */

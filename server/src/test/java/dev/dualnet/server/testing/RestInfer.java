@@ -21,6 +21,8 @@ import java.util.Map;
  * the JSON body, or every output as binary tensor data (exact bits both ways).
  */
 public final class RestInfer {
+    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+
     private RestInfer() {}
 
     /** Posts the inputs as JSON numbers and returns the response, whatever its status. */
@@ -63,7 +65,7 @@ public final class RestInfer {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(json);
         data.writeTo(body);
-        HttpResponse<byte[]> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        HttpResponse<byte[]> response = CLIENT.send(HttpRequest.newBuilder(
                         base.resolve("/v2/models/" + model + "/infer"))
                 .header("Inference-Header-Content-Length", Integer.toString(json.length))
                 .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
